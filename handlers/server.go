@@ -1,0 +1,99 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+
+	"roost/ap"
+	"roost/markup"
+	"roost/static"
+	"roost/store"
+	"roost/templates"
+)
+
+// Config is what the HTTP layer needs to know about the deployment.
+type Config struct {
+	// BaseURL is the public URL, e.g. https://social.example.org.
+	BaseURL string
+	// Version is Roost's version, shown in nodeinfo and pages.
+	Version string
+	// Templates and Static override the embedded files (live reload in
+	// development); nil means embedded.
+	Templates fs.FS
+	Static    fs.FS
+}
+
+// Server serves every HTTP surface of Roost.
+type Server struct {
+	cfg    Config
+	st     *store.Store
+	log    *slog.Logger
+	urls   ap.URLs
+	md     *markup.Renderer
+	tmpl   map[string]*template.Template
+	static fs.FS
+}
+
+// New builds the server for the owner stored in st. It starts nothing.
+func New(ctx context.Context, cfg Config, st *store.Store, log *slog.Logger) (*Server, error) {
+	owner, err := st.GetOwner(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load owner: %w", err)
+	}
+	if cfg.Templates == nil {
+		cfg.Templates = templates.FS
+	}
+	if cfg.Static == nil {
+		cfg.Static = static.FS
+	}
+	s := &Server{
+		cfg:    cfg,
+		st:     st,
+		log:    log.With("component", "http"),
+		urls:   ap.URLs{Base: cfg.BaseURL, Username: owner.Account.Username},
+		md:     markup.New(),
+		static: cfg.Static,
+	}
+	if s.tmpl, err = parseTemplates(cfg.Templates); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Handler returns the HTTP handler with every route.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	s.routes(mux)
+	return s.recoverer(mux)
+}
+
+// recoverer turns a panic in a handler into a logged 500 instead of a
+// dropped connection.
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("panic", "method", r.Method, "path", r.URL.Path, "panic", v)
+				http.Error(w, "Internal server error", http.StatusInternalServerError)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// owner loads the owner's account as it is now (the profile can change
+// while Roost runs).
+func (s *Server) owner(ctx context.Context) (*store.Account, error) {
+	o, err := s.st.GetOwner(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return o.Account, nil
+}

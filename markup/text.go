@@ -1,0 +1,162 @@
+package markup
+
+import (
+	"html"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/microcosm-cc/bluemonday"
+)
+
+// PlainText turns HTML into plain text, for Atom summaries, OpenGraph
+// descriptions and notification bodies. Paragraphs and other blocks end in a
+// blank line or a newline, <br> is a newline, runs of whitespace collapse as
+// a browser would collapse them (except in <pre>), entities are decoded,
+// tags and the contents of script and style are dropped, and the result is
+// trimmed. The result is text, not HTML: escape it before putting it in HTML.
+func PlainText(s string) string {
+	// A policy is cheap to build next to the parse, and building it here keeps
+	// PlainText a plain function without package state.
+	p := bluemonday.NewPolicy()
+	p.AllowElements(textBlocks()...)
+	clean := p.Sanitize(s)
+
+	var w textWriter
+	for clean != "" {
+		i := strings.IndexByte(clean, '<')
+		if i < 0 {
+			w.text(clean)
+			break
+		}
+		w.text(clean[:i])
+		j := strings.IndexByte(clean[i:], '>')
+		if j < 0 {
+			break
+		}
+		raw := clean[i+1 : i+j]
+		end := strings.HasPrefix(raw, "/")
+		name, _, _ := strings.Cut(strings.Trim(raw, "/"), " ")
+		w.tag(name, end)
+		clean = clean[i+j+1:]
+	}
+	return strings.TrimSpace(w.b.String())
+}
+
+// textBlocks are the elements PlainText turns into line breaks.
+func textBlocks() []string {
+	return []string{
+		"br", "p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "ul", "ol", "hr", "table",
+		"li", "div", "dl", "dt", "dd", "tr", "address", "article", "aside", "footer", "header", "hgroup",
+		"nav", "section", "figure", "figcaption", "details", "summary", "caption",
+	}
+}
+
+// textWriter builds PlainText's result from sanitised HTML.
+type textWriter struct {
+	b     strings.Builder
+	lines int  // newlines owed before the next text
+	space bool // a collapsed space is owed before the next text
+	pre   int  // open <pre> elements, whose whitespace is kept
+}
+
+func (w *textWriter) tag(name string, end bool) {
+	switch name {
+	case "br":
+		w.lines++
+	case "pre":
+		if end && w.pre > 0 {
+			w.pre--
+		} else if !end {
+			w.pre++
+		}
+		w.lines = max(w.lines, 2)
+	case "p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "ul", "ol", "hr", "table":
+		w.lines = max(w.lines, 2)
+	default:
+		w.lines = max(w.lines, 1)
+	}
+}
+
+func (w *textWriter) text(s string) {
+	s = html.UnescapeString(s)
+	if w.pre > 0 {
+		if s != "" {
+			w.flush()
+			w.b.WriteString(s)
+		}
+		return
+	}
+	for _, r := range s {
+		if isHTMLSpace(r) {
+			w.space = true
+			continue
+		}
+		w.flush()
+		w.b.WriteRune(r)
+	}
+}
+
+// flush writes the line breaks or the space owed before more text; none are
+// owed at the very start.
+func (w *textWriter) flush() {
+	switch {
+	case w.b.Len() == 0:
+	case w.lines > 0:
+		w.b.WriteString(strings.Repeat("\n", w.lines))
+	case w.space:
+		w.b.WriteByte(' ')
+	}
+	w.lines, w.space = 0, false
+}
+
+// Excerpt shortens s to at most n runes, the "…" included. It cuts at the
+// last space when one falls in the second half of the allowed length, and
+// otherwise between two runes (text without spaces, such as Japanese, or a
+// long URL), never inside a combining sequence. s is returned unchanged when
+// it fits; an n of 0 or less gives "".
+func Excerpt(s string, n int) string {
+	if n <= 0 {
+		return ""
+	}
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	runes := []rune(s)
+	cut := n - 1 // room for the ellipsis
+	boundary := false
+	for i := cut; i >= cut/2; i-- {
+		if unicode.IsSpace(runes[i]) {
+			cut, boundary = i, true
+			break
+		}
+	}
+	if !boundary {
+		for cut > 0 && joined(runes[cut-1], runes[cut]) {
+			cut--
+		}
+	}
+	head := strings.TrimRightFunc(string(runes[:cut]), func(r rune) bool {
+		return unicode.IsSpace(r) || r == ',' || r == ';' || r == ':'
+	})
+	return head + "…"
+}
+
+// joined reports whether next belongs to the same visible character as prev:
+// combining marks, variation selectors, emoji modifiers and zero-width
+// joiner sequences.
+func joined(prev, next rune) bool {
+	switch {
+	case prev == '\u200d' || next == '\u200d':
+		return true
+	case unicode.Is(unicode.Mn, next) || unicode.Is(unicode.Me, next) || unicode.Is(unicode.Mc, next):
+		return true
+	case unicode.Is(unicode.Variation_Selector, next):
+		return true
+	case next >= 0x1F3FB && next <= 0x1F3FF: // skin tone modifiers
+		return true
+	case next >= 0xE0020 && next <= 0xE007F: // emoji tag sequences (subdivision flags)
+		return true
+	}
+	return false
+}

@@ -1,0 +1,100 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// Follow is account AccountID following TargetAccountID.
+type Follow struct {
+	ID              int64
+	AccountID       int64
+	TargetAccountID int64
+	URI             string // the Follow activity id
+	Pending         bool
+	ShowReblogs     bool
+	Notify          bool
+	CreatedAt       time.Time
+}
+
+// InsertFollow stores f and sets f.ID; ErrConflict if it exists.
+func (s *Store) InsertFollow(ctx context.Context, f *Follow) error {
+	if f.CreatedAt.IsZero() {
+		f.CreatedAt = time.Now()
+	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		f.ID = s.ids.next(f.CreatedAt)
+		_, err := tx.ExecContext(ctx, `INSERT INTO follows (id, account_id, target_account_id, uri,
+			pending, show_reblogs, notify, created_at) VALUES (?,?,?,?,?,?,?,?)`,
+			f.ID, f.AccountID, f.TargetAccountID, f.URI, f.Pending, f.ShowReblogs, f.Notify, millis(f.CreatedAt))
+		if err != nil {
+			return fmt.Errorf("insert follow: %w", conflict(err))
+		}
+		return nil
+	})
+}
+
+// CountFollowers counts accepted followers of accountID.
+func (s *Store) CountFollowers(ctx context.Context, accountID int64) (int, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM follows WHERE target_account_id = ? AND pending = 0`,
+		accountID).Scan(&n)
+	return n, err
+}
+
+// CountFollowing counts the accounts accountID follows (accepted).
+func (s *Store) CountFollowing(ctx context.Context, accountID int64) (int, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM follows WHERE account_id = ? AND pending = 0`,
+		accountID).Scan(&n)
+	return n, err
+}
+
+// ListFollowers lists accepted followers of accountID, most recent follow
+// first; paging is by follow id, returned with each account.
+func (s *Store) ListFollowers(ctx context.Context, accountID int64, p Page) ([]*Account, []int64, error) {
+	return s.listFollowAccounts(ctx, "f.target_account_id = ? AND f.account_id = a.id", accountID, p)
+}
+
+// ListFollowing lists accounts accountID follows, most recent first.
+func (s *Store) ListFollowing(ctx context.Context, accountID int64, p Page) ([]*Account, []int64, error) {
+	return s.listFollowAccounts(ctx, "f.account_id = ? AND f.target_account_id = a.id", accountID, p)
+}
+
+func (s *Store) listFollowAccounts(ctx context.Context, join string, accountID int64, p Page) ([]*Account, []int64, error) {
+	where, args, tail, asc := p.clause("f.id")
+	rows, err := s.r.QueryContext(ctx, `SELECT f.id, `+prefixed("a.", accountColumns)+`
+		FROM follows f JOIN accounts a ON `+join+` WHERE f.pending = 0`+where+tail,
+		append([]any{accountID}, args...)...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("list follows of %d: %w", accountID, err)
+	}
+	defer rows.Close()
+	var accts []*Account
+	var ids []int64
+	for rows.Next() {
+		var fid int64
+		a, err := scanAccount(prefixScanner{rows, &fid})
+		if err != nil {
+			return nil, nil, err
+		}
+		accts, ids = append(accts, a), append(ids, fid)
+	}
+	if asc {
+		reverse(accts)
+		reverse(ids)
+	}
+	return accts, ids, rows.Err()
+}
+
+// prefixScanner scans one extra leading column into first.
+type prefixScanner struct {
+	sc    scanner
+	first any
+}
+
+func (p prefixScanner) Scan(dest ...any) error {
+	return p.sc.Scan(append([]any{p.first}, dest...)...)
+}
