@@ -29,15 +29,12 @@ func (s *Server) ownerHandle(seg string) (rest string, ok bool) {
 	if !found {
 		return "", false
 	}
-	if i := strings.IndexByte(name, '.'); i >= 0 {
-		name, rest = name[:i], name[i:]
-	}
 	// "@me@host" is how some people type it; accept our own host.
 	if n, host, found := strings.Cut(name, "@"); found {
-		if !strings.EqualFold(host, s.urls.Host()) {
-			return "", false
-		}
-		name = n
+		return "", strings.EqualFold(host, s.urls.Host()) && strings.EqualFold(n, s.urls.Username)
+	}
+	if i := strings.IndexByte(name, '.'); i >= 0 {
+		name, rest = name[:i], name[i:]
 	}
 	return rest, strings.EqualFold(name, s.urls.Username)
 }

@@ -122,21 +122,33 @@ func Excerpt(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
-	runes := []rune(s)
+	// starts holds the byte offset of each of the first n runes, so that the
+	// result is a byte prefix of s even where s is not valid UTF-8.
+	starts := make([]int, 0, n)
+	for i := range s {
+		if len(starts) == n {
+			break
+		}
+		starts = append(starts, i)
+	}
+	at := func(k int) rune {
+		r, _ := utf8.DecodeRuneInString(s[starts[k]:])
+		return r
+	}
 	cut := n - 1 // room for the ellipsis
 	boundary := false
 	for i := cut; i >= cut/2; i-- {
-		if unicode.IsSpace(runes[i]) {
+		if unicode.IsSpace(at(i)) {
 			cut, boundary = i, true
 			break
 		}
 	}
 	if !boundary {
-		for cut > 0 && joined(runes[cut-1], runes[cut]) {
+		for cut > 0 && joined(at(cut-1), at(cut)) {
 			cut--
 		}
 	}
-	head := strings.TrimRightFunc(string(runes[:cut]), func(r rune) bool {
+	head := strings.TrimRightFunc(s[:starts[cut]], func(r rune) bool {
 		return unicode.IsSpace(r) || r == ',' || r == ';' || r == ':'
 	})
 	return head + "…"
