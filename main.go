@@ -92,6 +92,15 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		},
 	}
 
+	backup := &cobra.Command{
+		Use:   "backup FILE",
+		Short: "Write a consistent copy of the database to FILE, safe while Roost runs",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runBackup(cmd.Context(), cfg, args[0], stdout)
+		},
+	}
+
 	versionCmd := &cobra.Command{
 		Use:   "version",
 		Short: "Print Roost's version",
@@ -100,7 +109,7 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 			fmt.Fprintf(stdout, "roost %s (schema %d)\n", version, store.SchemaVersion())
 		},
 	}
-	root.AddCommand(serve, initCmd, passwd, versionCmd)
+	root.AddCommand(serve, initCmd, passwd, backup, versionCmd)
 	root.InitDefaultHelpCmd()
 	decorateEnvHelp(root)
 	return root

@@ -319,3 +319,28 @@ func TestInitPasswdVersionHelp(t *testing.T) {
 		}
 	}
 }
+
+func TestBackupWhileServing(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	env := cleanEnv("ROOST_DATA="+data, "ROOST_USERNAME=carol", "ROOST_URL=https://carol.example")
+	srv := startServe(t, env)
+	dest := filepath.Join(t.TempDir(), "copy.db")
+	code, out, stderr := run(t, env, "backup", dest)
+	if code != 0 || !strings.Contains(out, "Backed up") {
+		t.Fatalf("backup: exit %d %q %q", code, out, stderr)
+	}
+	srv.stop(t)
+	// The copy is a complete data directory's database.
+	st, err := store.Open(context.Background(), store.Config{Path: dest})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	o, err := st.GetOwner(context.Background())
+	if err != nil || o.Account.Username != "carol" {
+		t.Errorf("backup owner = %v, %v", o, err)
+	}
+	if code, _, stderr := run(t, env, "backup", dest); code == 0 || !strings.Contains(stderr, "exists already") {
+		t.Errorf("backup over an existing file: exit %d %q", code, stderr)
+	}
+}

@@ -250,6 +250,28 @@ func runPasswd(ctx context.Context, cfg *config, stdin io.Reader, stdout io.Writ
 	return nil
 }
 
+// runBackup copies the database with VACUUM INTO: a consistent snapshot
+// even while Roost is serving, compacted, without the WAL.
+func runBackup(ctx context.Context, cfg *config, dest string, stdout io.Writer) error {
+	path := filepath.Join(cfg.dataDir, dbName)
+	if _, err := os.Stat(path); err != nil {
+		return fmt.Errorf("there is no Roost data in %s", cfg.dataDir)
+	}
+	if _, err := os.Stat(dest); err == nil {
+		return fmt.Errorf("%s exists already; choose a new file name", dest)
+	}
+	st, err := store.Open(ctx, store.Config{Path: path})
+	if err != nil {
+		return fmt.Errorf("cannot open %s: %w", path, err)
+	}
+	defer st.Close()
+	if err := st.Backup(ctx, dest); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Backed up %s to %s.\n", path, dest)
+	return nil
+}
+
 // prompter asks questions on a terminal.
 type prompter struct {
 	fd  int

@@ -70,7 +70,9 @@ func (u URLs) StatusActivity(id int64) string { return u.Status(id) + "/activity
 func (u URLs) StatusPage(id int64) string { return u.Profile() + "/" + store.FormatID(id) }
 
 // Tag is the page of a hashtag (without #).
-func (u URLs) Tag(name string) string { return u.Base + "/tags/" + url.PathEscape(strings.ToLower(name)) }
+func (u URLs) Tag(name string) string {
+	return u.Base + "/tags/" + url.PathEscape(strings.ToLower(name))
+}
 
 // Static is the URL of a file under static/.
 func (u URLs) Static(name string) string { return u.Base + "/static/" + name }

@@ -16,9 +16,9 @@ import (
 // fixture reads a file from the shared ActivityPub fixtures.
 func fixture(t *testing.T, name string) map[string]any {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "shared", "fixtures", "activitypub", name))
+	b, err := os.ReadFile(filepath.Join("..", "testdata", "activitypub", name))
 	if err != nil {
-		t.Fatalf("fixture %s: %v (the shared folder must sit beside the checkout)", name, err)
+		t.Fatalf("fixture %s: %v ", name, err)
 	}
 	var m map[string]any
 	if err := json.Unmarshal(b, &m); err != nil {

@@ -2,8 +2,8 @@ package handlers
 
 import (
 	"bytes"
-	"errors"
 	"context"
+	"errors"
 	"io/fs"
 	"net/http"
 	"net/url"

@@ -12,7 +12,8 @@ import (
 // Sanitize cleans remote HTML to the elements, attributes, classes and link
 // schemes Mastodon keeps (FEDERATION.md §7, Mastodon's
 // app/lib/sanitize_config.rb): p br span a del pre code em strong b i u ul
-// ol li blockquote. Headings become <p><strong>…</strong></p>; every other
+// ol li blockquote. Headings become <p><strong>…</strong></p> and <s> becomes
+// <del>; every other
 // element is unwrapped, keeping its text, except that the contents of script,
 // style and similar elements are dropped. Links keep only allowed schemes (a
 // link without one becomes its text) and always get
@@ -31,6 +32,8 @@ func newPolicy() *bluemonday.Policy {
 
 	p := bluemonday.NewPolicy()
 	p.AllowElements("p", "br", "span", "a", "del", "pre", "code", "em", "strong", "b", "i", "u", "ul", "ol", "li", "blockquote")
+	// Struck-through text keeps its meaning as <del>.
+	p.AllowElements("s", "strike")
 	// Let these through so that rewrite can turn them into <strong> or a
 	// space; bluemonday on its own would glue the words on either side.
 	p.AllowElements("h1", "h2", "h3", "h4", "h5", "h6")
@@ -354,6 +357,8 @@ func (w *rewriter) start(t tag) {
 		w.stack[len(w.stack)-1].implicit = true
 		w.push(t.name, "<strong>", "</strong>")
 		w.stack[len(w.stack)-1].implicit = true
+	case "s", "strike":
+		w.push(t.name, "<del>", "</del>")
 	case "p", "del", "pre", "code", "em", "strong", "b", "i", "u", "ul", "blockquote":
 		w.push(t.name, "<"+t.name+">", "</"+t.name+">")
 	}

@@ -32,6 +32,7 @@ func TestSanitize(t *testing.T) {
 			`<ol start="3" reversed><li value="9">a</li><li value="x">b</li></ol>`,
 			`<ol start="3" reversed><li value="9">a</li><li>b</li></ol>`,
 		},
+		{"s becomes del", `<s>a</s><strike>b</strike>`, `<del>a</del><del>b</del>`},
 		{"heading becomes strong paragraph", `<h1>Title</h1><p>body</p>`, `<p><strong>Title</strong></p><p>body</p>`},
 		{"heading inside paragraph", `<p>a<h2 id="x">b</h2>c</p>`, `<p>a</p><p><strong>b</strong></p>c`},
 		{"empty heading dropped", `<h3></h3>x`, `x`},
@@ -233,6 +234,46 @@ func TestSanitizeAttacks(t *testing.T) {
 		checkSafe(t, in, got)
 		if strings.Contains(got, "<a") && strings.Contains(in, "javascript") {
 			t.Errorf("Sanitize(%q) kept a link: %q", in, got)
+		}
+	}
+}
+
+// TestUnsafeMarkup makes sure the checker used by the tests and fuzz targets
+// catches what it is meant to catch.
+func TestUnsafeMarkup(t *testing.T) {
+	for _, out := range []string{
+		`<script>alert(1)</script>`,
+		`<SCRIPT>`,
+		`<p onclick="x()">a</p>`,
+		`<p>a`,
+		`</p>`,
+		`<b><i>x</b></i>`,
+		`<img src="https://e.example/x.png">`,
+		`<div>a</div>`,
+		`<p class="mention">a</p>`,
+		`<span class="evil">a</span>`,
+		`<a href="javascript:alert(1)"` + relTarget + `>a</a>`,
+		`<a href=" JAVA&#x09;SCRIPT:alert(1)"` + relTarget + `>a</a>`,
+		`<a href="data:text/html,x"` + relTarget + `>a</a>`,
+		`<a href="ftp://e.example/"` + relTarget + `>a</a>`,
+		`<a href="https://e.example/">a</a>`,
+		`<a href="https://e.example/" rel="nofollow" target="_blank">a</a>`,
+		`<a href='https://e.example/'>a</a>`,
+		`a < b`,
+		`a > b`,
+	} {
+		if unsafeMarkup(out) == "" {
+			t.Errorf("unsafeMarkup(%q) found nothing", out)
+		}
+	}
+	for _, out := range []string{
+		``,
+		`a &lt;script&gt; javascript:alert(1) turn on the lights`,
+		`<p>a<br><span class="h-card"><a href="https://e.example/@a" class="u-url mention"` + relTarget + `>@<span>a</span></a></span></p>`,
+		`<ol start="3" reversed><li value="2">x</li></ol>`,
+	} {
+		if problem := unsafeMarkup(out); problem != "" {
+			t.Errorf("unsafeMarkup(%q) = %q, want none", out, problem)
 		}
 	}
 }

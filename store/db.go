@@ -34,9 +34,10 @@ type Config struct {
 
 // Store is the database: one writer connection and a pool of readers.
 type Store struct {
-	w   *sql.DB // exactly one connection: SQLite has one writer at a time
-	r   *sql.DB // read-only pool
-	ids *idGen
+	w    *sql.DB // exactly one connection: SQLite has one writer at a time
+	r    *sql.DB // read-only pool
+	ids  *idGen
+	path string
 }
 
 // Open opens (creating if needed) the database at cfg.Path and applies
@@ -64,7 +65,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	r.SetMaxOpenConns(cfg.Readers)
 	r.SetMaxIdleConns(cfg.Readers)
-	return &Store{w: w, r: r, ids: newIDGen()}, nil
+	return &Store{w: w, r: r, ids: newIDGen(), path: cfg.Path}, nil
 }
 
 // dsn builds the connection string. Pragmas go in the DSN so that every
@@ -115,7 +116,15 @@ func (s *Store) Checkpoint(ctx context.Context) error {
 // Backup writes a consistent copy of the database to path (VACUUM INTO),
 // safe to run while Roost serves.
 func (s *Store) Backup(ctx context.Context, path string) error {
-	_, err := s.r.ExecContext(ctx, "VACUUM INTO ?", path)
+	// VACUUM INTO only reads this database, but the reader pool is
+	// query_only and the writer must stay free for the server: use a
+	// connection of its own.
+	db, err := sql.Open("sqlite", dsn(s.path, false))
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	defer db.Close()
+	_, err = db.ExecContext(ctx, "VACUUM INTO ?", path)
 	if err != nil {
 		return fmt.Errorf("backup to %s: %w", path, err)
 	}
