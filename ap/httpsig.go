@@ -687,8 +687,8 @@ func ParsePrivateKeyPEM(s string) (*rsa.PrivateKey, error) {
 
 // ParsePublicKeyPEM decodes a publicKeyPem leniently: SPKI "PUBLIC KEY" or
 // PKCS#1 "RSA PUBLIC KEY", tolerating spaces instead of newlines (as some
-// stores rewrite it), surrounding whitespace and "\r\n". It returns an
-// *rsa.PublicKey or an ed25519.PublicKey.
+// stores rewrite it), surrounding whitespace, "\r\n" and literal "\n"
+// escapes. It returns an *rsa.PublicKey or an ed25519.PublicKey.
 func ParsePublicKeyPEM(s string) (crypto.PublicKey, error) {
 	typ, der, err := decodePEMLenient(s)
 	if err != nil {
@@ -712,7 +712,7 @@ func ParsePublicKeyPEM(s string) (crypto.PublicKey, error) {
 
 // decodePEMLenient finds "-----BEGIN T-----" … "-----END T-----" in s and
 // decodes the base64 between them, ignoring all whitespace, so that PEM with
-// spaces for newlines or CRLF line breaks decodes.
+// spaces for newlines, CRLF or escaped line breaks decodes.
 func decodePEMLenient(s string) (typ string, der []byte, err error) {
 	const begin, dashes = "-----BEGIN ", "-----"
 	i := strings.Index(s, begin)
@@ -728,6 +728,9 @@ func decodePEMLenient(s string) (typ string, der []byte, err error) {
 	if !ok {
 		return "", nil, fmt.Errorf("no PEM END line for %q", typ)
 	}
+	// Base64 has no backslash, so literal "\n" left by a double JSON
+	// encoding can go with the whitespace.
+	body = strings.NewReplacer(`\n`, "", `\r`, "").Replace(body)
 	der, err = base64.StdEncoding.DecodeString(strings.Join(strings.Fields(body), ""))
 	if err != nil || len(der) == 0 {
 		return "", nil, errors.New("PEM body: invalid base64")

@@ -28,7 +28,7 @@ import (
 	"time"
 )
 
-const sigFixtureDir = "../../shared/fixtures/activitypub"
+const sigFixtureDir = "../testdata/activitypub"
 
 // sigNow is the fixed clock of the round-trip tests.
 var sigNow = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
@@ -732,7 +732,8 @@ func TestPEMParsePublicKey(t *testing.T) {
 		{"CRLF and whitespace", "\r\n  " + strings.ReplaceAll(spkiPEM, "\n", "\r\n") + "  \n", &rsaKey.PublicKey},
 		{"spaces for newlines", strings.ReplaceAll(pkcs1PEM, "\n", " "), &rsaKey.PublicKey},
 		{"one line", strings.ReplaceAll(spkiPEM, "\n", ""), &rsaKey.PublicKey},
-		{"escaped newlines left in", strings.ReplaceAll(spkiPEM, "\n", "\n\n\t"), &rsaKey.PublicKey},
+		{"blank lines and tabs", strings.ReplaceAll(spkiPEM, "\n", "\n\n\t"), &rsaKey.PublicKey},
+		{"literal \\n escapes", strings.ReplaceAll(spkiPEM, "\n", `\n`), &rsaKey.PublicKey},
 		{"Ed25519", edPEM, edPub},
 	}
 	for _, tc := range tests {

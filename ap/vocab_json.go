@@ -12,10 +12,11 @@ import (
 )
 
 // maxDepth bounds how deeply embedded objects are decoded. Each level
-// re-scans its subtree, so without a bound a deeply nested document costs
-// quadratic time. Deeper objects are kept as bare IRIs. Real traffic nests
-// three levels at most (Lemmy's Announce{Create{Page}}).
-const maxDepth = 16
+// re-parses its own subtree, so decoding costs up to maxDepth passes over the
+// input; without a bound a deeply nested document costs quadratic time.
+// Deeper objects are kept as bare IRIs. Real payloads nest about six levels
+// at most (Announce{Create{Note{replies{first{items}}}}}).
+const maxDepth = 10
 
 // maxEncodeDepth bounds marshalling, so a hand-built cycle of objects returns
 // an error instead of recursing forever.
@@ -170,6 +171,8 @@ func decodeComplex(ptr any, v json.RawMessage) {
 		*p = decodePublicKeys(v)
 	case **InteractionPolicy:
 		*p = decodePolicy(v)
+	case *quoteIRI:
+		// Resolved in decode, which weighs all four quote keys.
 	}
 }
 
@@ -188,16 +191,12 @@ func normalizeKeys(raw map[string]json.RawMessage) map[string]json.RawMessage {
 	}
 	slices.Sort(prefixed)
 	for _, k := range prefixed {
-		if p := plainKey(k); !hasKey(out, p) {
+		p := plainKey(k)
+		if _, dup := out[p]; !dup {
 			out[p] = raw[k]
 		}
 	}
 	return out
-}
-
-func hasKey(m map[string]json.RawMessage, k string) bool {
-	_, ok := m[k]
-	return ok
 }
 
 func plainKey(k string) string {
@@ -587,9 +586,9 @@ func (e *asEncoder) object(o *Object, depth int) {
 func (e *asEncoder) field(k string, ptr any, depth int) {
 	switch p := ptr.(type) {
 	case *string:
-		e.nonEmpty(k, *p)
+		e.opt(k, *p != "", *p)
 	case *iriString:
-		e.nonEmpty(k, string(*p))
+		e.opt(k, *p != "", *p)
 	case *Ref:
 		if !p.IsZero() {
 			e.key(k)
@@ -610,27 +609,28 @@ func (e *asEncoder) field(k string, ptr any, depth int) {
 			e.time(**p)
 		}
 	case **bool:
-		if *p != nil {
-			e.key(k)
-			e.value(**p)
-		}
+		e.opt(k, *p != nil, *p)
 	case **int:
-		if *p != nil {
-			e.key(k)
-			e.value(**p)
-		}
+		e.opt(k, *p != nil, *p)
+	case *int:
+		e.opt(k, *p != 0, *p)
+	case *map[string]string:
+		e.opt(k, len(*p) > 0, *p)
+	case *[]float64:
+		e.opt(k, len(*p) > 0, *p)
+	case **Source:
+		e.opt(k, *p != nil, *p)
+	case **Endpoints:
+		e.opt(k, *p != nil, *p)
+	case **InteractionPolicy:
+		e.opt(k, *p != nil, *p)
 	default:
-		e.complexField(k, ptr)
+		e.specialField(k, ptr)
 	}
 }
 
-func (e *asEncoder) complexField(k string, ptr any) {
+func (e *asEncoder) specialField(k string, ptr any) {
 	switch p := ptr.(type) {
-	case *int:
-		if *p != 0 {
-			e.key(k)
-			e.value(*p)
-		}
 	case *json.RawMessage:
 		if len(*p) > 0 {
 			e.key(k)
@@ -644,56 +644,33 @@ func (e *asEncoder) complexField(k string, ptr any) {
 		if *p.t != nil {
 			e.key(k)
 			e.time(**p.t)
-		} else if *p.flag {
-			e.key(k)
-			e.value(true)
+		} else {
+			e.opt(k, *p.flag, true)
 		}
 	case *quoteIRI:
 		// Mastodon 4.5 sends all three for compatibility (FEDERATION.md §5.6).
 		for _, qk := range [...]string{"quote", "_misskey_quote", "quoteUri"} {
-			e.nonEmpty(qk, string(*p))
+			e.opt(qk, *p != "", *p)
 		}
 	case *[]PublicKey:
+		// A single key is an object, as Mastodon sends it.
 		if len(*p) == 1 {
-			e.key(k)
-			e.value((*p)[0]) // a single key is an object, as Mastodon sends it
-		} else if len(*p) > 1 {
-			e.key(k)
-			e.value(*p)
+			e.opt(k, true, (*p)[0])
+		} else {
+			e.opt(k, len(*p) > 1, *p)
 		}
 	default:
-		e.valueField(k, ptr)
+		if e.err == nil {
+			e.err = errors.New("unhandled field type for " + k)
+		}
 	}
 }
 
-// valueField writes the remaining kinds, which encoding/json handles itself.
-func (e *asEncoder) valueField(k string, ptr any) {
-	var empty bool
-	switch p := ptr.(type) {
-	case *map[string]string:
-		empty = len(*p) == 0
-	case *[]float64:
-		empty = len(*p) == 0
-	case **Source:
-		empty = *p == nil
-	case **Endpoints:
-		empty = *p == nil
-	case **InteractionPolicy:
-		empty = *p == nil
-	default:
-		e.err = errors.New("ap: unhandled field type for " + k)
-		return
-	}
-	if !empty {
+// opt writes k and v when ok.
+func (e *asEncoder) opt(k string, ok bool, v any) {
+	if ok {
 		e.key(k)
-		e.value(ptr)
-	}
-}
-
-func (e *asEncoder) nonEmpty(k, s string) {
-	if s != "" {
-		e.key(k)
-		e.value(s)
+		e.value(v)
 	}
 }
 
@@ -705,9 +682,9 @@ func (e *asEncoder) stringOrArray(k, first string, all []string) {
 		e.key(k)
 		e.value(all)
 	case len(all) == 1:
-		e.nonEmpty(k, all[0])
+		e.opt(k, all[0] != "", all[0])
 	default:
-		e.nonEmpty(k, first)
+		e.opt(k, first != "", first)
 	}
 }
 

@@ -12,7 +12,7 @@ import (
 )
 
 // vocabFixtureDir holds the shared real-world payloads (DESIGN.md §7).
-const vocabFixtureDir = "../../shared/fixtures/activitypub"
+const vocabFixtureDir = "../testdata/activitypub"
 
 // vocabFixtureFiles lists every fixture and fails when there are none: a
 // missing checkout must not turn the table tests into no-ops.
@@ -23,7 +23,7 @@ func vocabFixtureFiles(tb testing.TB) []string {
 		tb.Fatal(err)
 	}
 	if len(files) == 0 {
-		tb.Fatalf("no fixtures in %s; the shared fixtures must sit next to the module", vocabFixtureDir)
+		tb.Fatalf("no fixtures in %s; the fixtures live in testdata/activitypub", vocabFixtureDir)
 	}
 	return files
 }
@@ -916,4 +916,41 @@ func TestVocabURLString(t *testing.T) {
 	cyclic := &Object{Type: "Image"}
 	cyclic.URL = Refs{Embed(cyclic)}
 	vocabEq(t, "cyclic url", cyclic.URLString(""), "")
+}
+
+func BenchmarkVocabDecodeFixtures(b *testing.B) {
+	var docs [][]byte
+	for _, path := range vocabFixtureFiles(b) {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		docs = append(docs, data)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		for _, d := range docs {
+			if _, err := Decode(d); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+// BenchmarkVocabDecodeDeep is the worst case the depth limit guards against:
+// a 1 MB chain of embedded objects.
+func BenchmarkVocabDecodeDeep(b *testing.B) {
+	const levels = 9000
+	var sb strings.Builder
+	for range levels {
+		sb.WriteString(`{"type":"Announce","tag":[{"name":"` + strings.Repeat("x", 80) + `"}],"object":`)
+	}
+	sb.WriteString(`"x"` + strings.Repeat("}", levels))
+	data := []byte(sb.String())
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, err := Decode(data); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -12,8 +12,9 @@ import (
 	"testing"
 )
 
-// fixtureDir holds the real ActivityPub payloads shared by every package.
-const fixtureDir = "../../shared/fixtures/activitypub"
+// fixtureDir holds the real ActivityPub payloads shared by every package
+// (the module's copy of shared/fixtures/activitypub).
+const fixtureDir = "../testdata/activitypub"
 
 // fixtureContent returns the content of a fixture: the object's for an
 // activity, the fixture's own for an object.

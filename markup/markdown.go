@@ -37,6 +37,9 @@ func New() *Renderer {
 // <p><strong>…</strong></p>; raw HTML is shown as text, never passed through;
 // images become links to the image. The result goes through the same
 // sanitiser as remote HTML, so the two can never disagree about what is safe.
+// goldmark's parsing time grows faster than linearly on some hostile inputs
+// (tens of milliseconds for 5,000 characters of "[a](" repeated): callers
+// cap src at the status length limit.
 func (r *Renderer) Markdown(src string) string {
 	var buf bytes.Buffer
 	if err := r.md.Convert([]byte(src), &buf); err != nil {
