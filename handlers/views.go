@@ -83,6 +83,7 @@ type statusView struct {
 	Content         template.HTML
 	CreatedISO      string
 	CreatedText     string
+	CreatedTitle    string
 	Edited          bool
 	Visibility      string
 	RepliesCount    int
@@ -203,7 +204,8 @@ func (s *Server) statusView(ctx context.Context, c accountCache, st *store.Statu
 		Spoiler:         st.SpoilerText,
 		Content:         template.HTML(content),
 		CreatedISO:      st.CreatedAt.UTC().Format(time.RFC3339),
-		CreatedText:     st.CreatedAt.UTC().Format("2 Jan 2006 15:04 MST"),
+		CreatedText:     st.CreatedAt.UTC().Format("2 Jan 2006"),
+		CreatedTitle:    st.CreatedAt.UTC().Format("2 Jan 2006 15:04 MST"),
 		Edited:          st.EditedAt != nil,
 		Visibility:      st.Visibility,
 		RepliesCount:    st.RepliesCount,
