@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"roost/markup"
 	"roost/store"
 )
 
@@ -222,5 +223,27 @@ func TestStaticFiles(t *testing.T) {
 		if resp, _ := e.get(path, ""); resp.StatusCode != 404 {
 			t.Errorf("GET %s: %d, want 404", path, resp.StatusCode)
 		}
+	}
+}
+
+// TestMarkdownPostsRenderSafely: the owner writes Markdown; the page shows
+// it as HTML Mastodon would accept, with nothing executable.
+func TestMarkdownPostsRenderSafely(t *testing.T) {
+	e := newTestEnv(t)
+	src := "# Title\n\nSome *emphasis* and a link https://example.org\nnew line\n\n<script>alert(1)</script> [x](javascript:alert(1))"
+	st := e.post(markup.New().Markdown(src), func(s *store.Status) { s.Source = src })
+	_, body := e.get(fmt.Sprintf("/@alice/%d", st.ID), "")
+	for _, want := range []string{
+		"<p><strong>Title</strong></p>",
+		"<em>emphasis</em>",
+		`<a href="https://example.org" rel="nofollow noopener noreferrer" target="_blank">https://example.org</a><br>`,
+		"&lt;script&gt;alert(1)&lt;/script&gt;",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	if strings.Contains(body, "<script>alert") || strings.Contains(body, `href="javascript:`) {
+		t.Error("page carries executable content")
 	}
 }
