@@ -19,6 +19,7 @@ type config struct {
 	username string
 	url      string
 	listen   string
+	insecure bool
 }
 
 // envName is the ROOST_* twin of a flag: --data → ROOST_DATA.

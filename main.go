@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"roost/ap"
 	"roost/handlers"
 	"roost/store"
 )
@@ -71,6 +72,7 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	}
 	addIdentityFlags(serve.Flags(), cfg)
 	serve.Flags().StringVar(&cfg.listen, "listen", "127.0.0.1:8080", "address to listen on")
+	serve.Flags().BoolVar(&cfg.insecure, "insecure-federation", false, "federate over plain http and with private addresses (local tests only)")
 
 	initCmd := &cobra.Command{
 		Use:   "init",
@@ -140,7 +142,18 @@ func runServe(ctx context.Context, cfg *config, fs *pflag.FlagSet, stdout, stder
 	defer st.Close()
 
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	srv, err := handlers.New(ctx, handlers.Config{BaseURL: inst.baseURL, Version: version}, st, log)
+	if cfg.insecure {
+		log.Warn("insecure federation: plain http and private addresses are allowed; use only for local tests")
+	}
+	fed, err := ap.New(ctx, ap.Config{
+		URLs:      ap.URLs{Base: inst.baseURL, Username: inst.username},
+		UserAgent: "Roost/" + version + " (+" + inst.baseURL + "/)",
+		Insecure:  cfg.insecure,
+	}, st, log)
+	if err != nil {
+		return err
+	}
+	srv, err := handlers.New(ctx, handlers.Config{BaseURL: inst.baseURL, Version: version}, st, fed, log)
 	if err != nil {
 		return err
 	}
@@ -159,8 +172,13 @@ func runServe(ctx context.Context, cfg *config, fs *pflag.FlagSet, stdout, stder
 	defer stop()
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	workers, stopWorkers := context.WithCancel(context.Background())
+	fedDone := make(chan error, 1)
+	go func() { fedDone <- fed.Run(workers) }()
 	select {
 	case err := <-errc:
+		stopWorkers()
+		<-fedDone
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
@@ -170,6 +188,10 @@ func runServe(ctx context.Context, cfg *config, fs *pflag.FlagSet, stdout, stder
 	if err := hs.Shutdown(sctx); err != nil {
 		log.Warn("shutdown", "err", err)
 	}
+	// Stop the workers after the last request: queued work stays in the
+	// database for the next start.
+	stopWorkers()
+	<-fedDone
 	return nil
 }
 

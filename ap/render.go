@@ -15,7 +15,7 @@ const ContentType = "application/activity+json"
 // Mastodon's terms, so that peers that read by compact name and those that
 // expand JSON-LD both understand them. "schema" keeps Mastodon's
 // "http://schema.org#" spelling on purpose (FEDERATION.md §9.18).
-var context = json.RawMessage(`["https://www.w3.org/ns/activitystreams","https://w3id.org/security/v1",{` +
+var ldContext = json.RawMessage(`["https://www.w3.org/ns/activitystreams","https://w3id.org/security/v1",{` +
 	`"manuallyApprovesFollowers":"as:manuallyApprovesFollowers","sensitive":"as:sensitive",` +
 	`"Hashtag":"as:Hashtag","movedTo":{"@id":"as:movedTo","@type":"@id"},` +
 	`"alsoKnownAs":{"@id":"as:alsoKnownAs","@type":"@id"},"toot":"http://joinmastodon.org/ns#",` +
@@ -47,7 +47,7 @@ func image(url, mediaType string) Refs {
 // with their media types.
 func (u URLs) ActorDocument(a *store.Account, avatar, avatarType, header, headerType string) *Object {
 	o := &Object{
-		Context:                   context,
+		Context:                   ldContext,
 		ID:                        u.Actor(),
 		Type:                      a.ActorType,
 		PreferredUsername:         a.Username,
@@ -168,7 +168,7 @@ func (u URLs) AnnounceDocument(st *store.Status, objectURI, authorURI string) *O
 // WithContext returns o with the JSON-LD context set, for a top-level
 // document.
 func WithContext(o *Object) *Object {
-	o.Context = context
+	o.Context = ldContext
 	return o
 }
 

@@ -2,9 +2,11 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"roost/ap"
@@ -161,7 +163,11 @@ func pageFromQuery(q url.Values, limit int) store.Page {
 // Announce of a boost.
 func (s *Server) statusActivity(r *http.Request, st *store.Status) (*ap.Object, error) {
 	if st.ReblogOfID == nil {
-		return s.urls.CreateDocument(s.urls.NoteDocument(st), st.CreatedAt), nil
+		note, err := s.fed.NoteOf(r.Context(), st)
+		if err != nil {
+			return nil, err
+		}
+		return s.urls.CreateDocument(note, st.CreatedAt), nil
 	}
 	orig, err := s.st.GetStatus(r.Context(), *st.ReblogOfID)
 	if err != nil {
@@ -236,7 +242,11 @@ func (s *Server) getFeatured(w http.ResponseWriter, r *http.Request) error {
 	}
 	items := ap.Refs{}
 	for _, st := range visibleOnPages(pinned) {
-		items = append(items, ap.Embed(s.urls.NoteDocument(st)))
+		note, err := s.fed.NoteOf(r.Context(), st)
+		if err != nil {
+			return err
+		}
+		items = append(items, ap.Embed(note))
 	}
 	c := ap.OrderedCollection(s.urls.Featured(), len(items), "")
 	c.OrderedItems = items
@@ -253,14 +263,64 @@ func (s *Server) getFeaturedTags(w http.ResponseWriter, r *http.Request) error {
 	return writeActivity(w, ap.WithContext(c))
 }
 
+// readableStatus loads the owner's status {id} for an ActivityPub GET:
+// public and unlisted ones for anyone, followers-only ones for signed
+// requests from followers, direct ones for the mentioned. Deleted ones are
+// 410 Gone.
+func (s *Server) readableStatus(w http.ResponseWriter, r *http.Request) (*store.Status, error) {
+	if err := s.checkUser(r); err != nil {
+		return nil, err
+	}
+	ctx := r.Context()
+	id, ok := store.ParseID(r.PathValue("id"))
+	if !ok {
+		return nil, errNotFound
+	}
+	st, err := s.st.GetStatus(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		if gone, _ := s.st.IsTombstone(ctx, s.urls.Status(id)); gone {
+			w.WriteHeader(http.StatusGone)
+			return nil, writeActivity(w, ap.WithContext(&ap.Object{ID: s.urls.Status(id), Type: "Tombstone"}))
+		}
+		return nil, errNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	owner, err := s.owner(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if st.AccountID != owner.ID {
+		return nil, errNotFound
+	}
+	if st.Visibility == store.Public || st.Visibility == store.Unlisted {
+		return st, nil
+	}
+	signer, err := s.fed.VerifyRequest(ctx, r, nil)
+	if err != nil {
+		return nil, errNotFound
+	}
+	switch st.Visibility {
+	case store.Private:
+		if ok, err := s.st.Follows(ctx, signer.ID, owner.ID); err != nil || !ok {
+			return nil, errNotFound
+		}
+	default:
+		parts, err := s.st.GetStatusParts(ctx, st.ID)
+		if err != nil || !slices.Contains(parts.Mentions, signer.ID) {
+			return nil, errNotFound
+		}
+	}
+	w.Header().Set("Cache-Control", "private")
+	return st, nil
+}
+
 // getStatusObject serves one of the owner's statuses at its id; browsers
 // are sent to its page.
 func (s *Server) getStatusObject(w http.ResponseWriter, r *http.Request) error {
-	if err := s.checkUser(r); err != nil {
-		return err
-	}
-	st, err := s.ownerStatus(r.Context(), r.PathValue("id"), statusItemVisibilities)
-	if err != nil {
+	st, err := s.readableStatus(w, r)
+	if st == nil || err != nil {
 		return err
 	}
 	if st.ReblogOfID != nil {
@@ -274,17 +334,18 @@ func (s *Server) getStatusObject(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) writeStatusObject(w http.ResponseWriter, r *http.Request, st *store.Status) error {
-	return writeActivity(w, ap.WithContext(s.urls.NoteDocument(st)))
+	note, err := s.fed.NoteOf(r.Context(), st)
+	if err != nil {
+		return err
+	}
+	return writeActivity(w, ap.WithContext(note))
 }
 
 // getStatusActivity serves the Create (or, for a boost, Announce) at its
 // own id.
 func (s *Server) getStatusActivity(w http.ResponseWriter, r *http.Request) error {
-	if err := s.checkUser(r); err != nil {
-		return err
-	}
-	st, err := s.ownerStatus(r.Context(), r.PathValue("id"), statusItemVisibilities)
-	if err != nil {
+	st, err := s.readableStatus(w, r)
+	if st == nil || err != nil {
 		return err
 	}
 	act, err := s.statusActivity(r, st)

@@ -49,10 +49,19 @@ func newTestEnv(t *testing.T) *testEnv {
 	owner.NoteSource = "I live in a *hole*."
 	owner.Note = "<p>I live in a <em>hole</em>.</p>"
 	owner.Fields = []store.Field{{Name: "Site", Value: `<a href="https://alice.example/" rel="me">https://alice.example/</a>`}}
-	if err := st.CreateOwner(ctx, &store.Owner{Account: owner, PasswordHash: "x", PrivateKeyPEM: "x"}); err != nil {
+	priv, err := ap.EncodePrivateKeyPEM(key)
+	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(ctx, Config{BaseURL: testBase, Version: "0.1.0-test"}, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err := st.CreateOwner(ctx, &store.Owner{Account: owner, PasswordHash: "x", PrivateKeyPEM: priv}); err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	fed, err := ap.New(ctx, ap.Config{URLs: urls, UserAgent: "Roost/test"}, st, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(ctx, Config{BaseURL: testBase, Version: "0.1.0-test"}, st, fed, log)
 	if err != nil {
 		t.Fatal(err)
 	}

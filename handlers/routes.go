@@ -22,6 +22,10 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /users/{username}/statuses/{id}", s.ap(s.getStatusObject))
 	mux.HandleFunc("GET /users/{username}/statuses/{id}/activity", s.ap(s.getStatusActivity))
 
+	// Inboxes.
+	mux.HandleFunc("POST /inbox", s.ap(s.postInbox))
+	mux.HandleFunc("POST /users/{username}/inbox", s.ap(s.postInbox))
+
 	// Public pages. The mux cannot match "/@{name}", so /{handle} checks
 	// for the @ itself.
 	mux.HandleFunc("GET /{$}", s.page(s.getHome))

@@ -31,6 +31,7 @@ type Config struct {
 type Server struct {
 	cfg    Config
 	st     *store.Store
+	fed    *ap.Federation
 	log    *slog.Logger
 	urls   ap.URLs
 	md     *markup.Renderer
@@ -38,8 +39,9 @@ type Server struct {
 	static fs.FS
 }
 
-// New builds the server for the owner stored in st. It starts nothing.
-func New(ctx context.Context, cfg Config, st *store.Store, log *slog.Logger) (*Server, error) {
+// New builds the server for the owner stored in st, federating through
+// fed. It starts nothing.
+func New(ctx context.Context, cfg Config, st *store.Store, fed *ap.Federation, log *slog.Logger) (*Server, error) {
 	owner, err := st.GetOwner(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load owner: %w", err)
@@ -53,6 +55,7 @@ func New(ctx context.Context, cfg Config, st *store.Store, log *slog.Logger) (*S
 	s := &Server{
 		cfg:    cfg,
 		st:     st,
+		fed:    fed,
 		log:    log.With("component", "http"),
 		urls:   ap.URLs{Base: cfg.BaseURL, Username: owner.Account.Username},
 		md:     markup.New(),

@@ -17,38 +17,40 @@ type Field struct {
 
 // Account is a fediverse account: the owner (Domain "") or a remote actor.
 type Account struct {
-	ID             int64
-	URI            string
-	Username       string
-	Domain         string
-	DisplayName    string
-	Note           string // HTML
-	NoteSource     string // Markdown, owner only
-	URL            string
-	AvatarURL      string
-	HeaderURL      string
-	Inbox          string
-	Outbox         string
-	SharedInbox    string
-	FollowersURL   string
-	FollowingURL   string
-	FeaturedURL    string
-	PublicKeyID    string
-	PublicKeyPEM   string
-	ActorType      string
-	Locked         bool
-	Bot            bool
-	Discoverable   bool
-	Indexable      bool
-	Fields         []Field
-	AlsoKnownAs    []string
-	MovedToURI     string
-	FollowersCount int
-	FollowingCount int
-	StatusesCount  int
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
-	FetchedAt      time.Time
+	ID              int64
+	URI             string
+	Username        string
+	Domain          string
+	DisplayName     string
+	Note            string // HTML
+	NoteSource      string // Markdown, owner only
+	URL             string
+	AvatarURL       string
+	HeaderURL       string
+	Inbox           string
+	Outbox          string
+	SharedInbox     string
+	FollowersURL    string
+	FollowingURL    string
+	FeaturedURL     string
+	PublicKeyID     string
+	PublicKeyPEM    string
+	ActorType       string
+	Locked          bool
+	Bot             bool
+	Discoverable    bool
+	Indexable       bool
+	Fields          []Field
+	AlsoKnownAs     []string
+	MovedToURI      string
+	FollowersCount  int
+	FollowingCount  int
+	StatusesCount   int
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+	FetchedAt       time.Time
+	Emojis          []Emoji
+	FeaturedTagsURL string
 }
 
 // Local reports whether a is the owner's account.
@@ -66,17 +68,17 @@ const accountColumns = `id, uri, username, domain, display_name, note, note_sour
 	avatar_url, header_url, inbox, outbox, shared_inbox, followers_url, following_url,
 	featured_url, public_key_id, public_key_pem, actor_type, locked, bot, discoverable,
 	indexable, fields, also_known_as, moved_to_uri, followers_count, following_count,
-	statuses_count, created_at, updated_at, fetched_at`
+	statuses_count, created_at, updated_at, fetched_at, emojis, featured_tags_url`
 
 func scanAccount(sc scanner) (*Account, error) {
 	var a Account
-	var fields, aka string
+	var fields, aka, emojis string
 	var created, updated, fetched int64
 	err := sc.Scan(&a.ID, &a.URI, &a.Username, &a.Domain, &a.DisplayName, &a.Note, &a.NoteSource,
 		&a.URL, &a.AvatarURL, &a.HeaderURL, &a.Inbox, &a.Outbox, &a.SharedInbox, &a.FollowersURL,
 		&a.FollowingURL, &a.FeaturedURL, &a.PublicKeyID, &a.PublicKeyPEM, &a.ActorType, &a.Locked,
 		&a.Bot, &a.Discoverable, &a.Indexable, &fields, &aka, &a.MovedToURI, &a.FollowersCount,
-		&a.FollowingCount, &a.StatusesCount, &created, &updated, &fetched)
+		&a.FollowingCount, &a.StatusesCount, &created, &updated, &fetched, &emojis, &a.FeaturedTagsURL)
 	if err != nil {
 		return nil, notFound(err)
 	}
@@ -85,6 +87,9 @@ func scanAccount(sc scanner) (*Account, error) {
 	}
 	if err := json.Unmarshal([]byte(aka), &a.AlsoKnownAs); err != nil {
 		return nil, fmt.Errorf("account %d also_known_as: %w", a.ID, err)
+	}
+	if err := json.Unmarshal([]byte(emojis), &a.Emojis); err != nil {
+		return nil, fmt.Errorf("account %d emojis: %w", a.ID, err)
 	}
 	a.CreatedAt, a.UpdatedAt = fromMillis(created), fromMillis(updated)
 	if fetched > 0 {
@@ -112,12 +117,16 @@ func accountArgs(a *Account) ([]any, error) {
 	if a.ActorType == "" {
 		a.ActorType = "Person"
 	}
+	emojis, err := jsonList(a.Emojis)
+	if err != nil {
+		return nil, err
+	}
 	return []any{a.URI, a.Username, a.Domain, a.DisplayName, a.Note, a.NoteSource, a.URL,
 		a.AvatarURL, a.HeaderURL, a.Inbox, a.Outbox, a.SharedInbox, a.FollowersURL,
 		a.FollowingURL, a.FeaturedURL, a.PublicKeyID, a.PublicKeyPEM, a.ActorType, a.Locked,
 		a.Bot, a.Discoverable, a.Indexable, string(fields), string(aka), a.MovedToURI,
 		a.FollowersCount, a.FollowingCount, a.StatusesCount, millis(a.CreatedAt),
-		millis(a.UpdatedAt), millisOrZero(a.FetchedAt)}, nil
+		millis(a.UpdatedAt), millisOrZero(a.FetchedAt), emojis, a.FeaturedTagsURL}, nil
 }
 
 func insertAccount(ctx context.Context, tx *sql.Tx, a *Account, ids *idGen) error {
@@ -134,7 +143,7 @@ func insertAccount(ctx context.Context, tx *sql.Tx, a *Account, ids *idGen) erro
 		return err
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO accounts (`+accountColumns+`)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		append([]any{a.ID}, args...)...)
 	if err != nil {
 		return fmt.Errorf("insert account %s: %w", a.URI, conflict(err))
@@ -160,8 +169,8 @@ func (s *Store) UpdateAccount(ctx context.Context, a *Account) error {
 			outbox=?, shared_inbox=?, followers_url=?, following_url=?, featured_url=?,
 			public_key_id=?, public_key_pem=?, actor_type=?, locked=?, bot=?, discoverable=?,
 			indexable=?, fields=?, also_known_as=?, moved_to_uri=?, followers_count=?,
-			following_count=?, statuses_count=?, created_at=?, updated_at=?, fetched_at=?
-			WHERE id=?`, append(args, a.ID)...)
+			following_count=?, statuses_count=?, created_at=?, updated_at=?, fetched_at=?,
+			emojis=?, featured_tags_url=? WHERE id=?`, append(args, a.ID)...)
 		if err != nil {
 			return fmt.Errorf("update account %d: %w", a.ID, conflict(err))
 		}

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 )
@@ -19,21 +18,10 @@ type Follow struct {
 	CreatedAt       time.Time
 }
 
-// InsertFollow stores f and sets f.ID; ErrConflict if it exists.
+// InsertFollow stores f in its own transaction and sets f.ID; ErrConflict
+// if it exists.
 func (s *Store) InsertFollow(ctx context.Context, f *Follow) error {
-	if f.CreatedAt.IsZero() {
-		f.CreatedAt = time.Now()
-	}
-	return s.write(ctx, func(tx *sql.Tx) error {
-		f.ID = s.ids.next(f.CreatedAt)
-		_, err := tx.ExecContext(ctx, `INSERT INTO follows (id, account_id, target_account_id, uri,
-			pending, show_reblogs, notify, created_at) VALUES (?,?,?,?,?,?,?,?)`,
-			f.ID, f.AccountID, f.TargetAccountID, f.URI, f.Pending, f.ShowReblogs, f.Notify, millis(f.CreatedAt))
-		if err != nil {
-			return fmt.Errorf("insert follow: %w", conflict(err))
-		}
-		return nil
-	})
+	return s.Update(ctx, func(tx *Tx) error { return tx.InsertFollow(f) })
 }
 
 // CountFollowers counts accepted followers of accountID.

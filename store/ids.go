@@ -57,3 +57,6 @@ func ParseID(s string) (id int64, ok bool) {
 	id, err := strconv.ParseInt(s, 10, 64)
 	return id, err == nil && id > 0
 }
+
+// timeNow is time.Now; ids are made from the wall clock.
+func timeNow() time.Time { return time.Now() }

@@ -3,7 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -41,22 +41,36 @@ type Status struct {
 	PinnedAt           *time.Time
 	CreatedAt          time.Time
 	EditedAt           *time.Time
+	Emojis             []Emoji
+	QuoteURI           string
+	ActivityURI        string // a boost's Announce id
+}
+
+// Emoji is a custom emoji used in a status or profile.
+type Emoji struct {
+	Shortcode string `json:"shortcode"`
+	URL       string `json:"url"`
 }
 
 const statusColumns = `id, uri, url, account_id, local, visibility, in_reply_to_id, in_reply_to_uri,
 	in_reply_to_account_id, reblog_of_id, content, source, spoiler_text, sensitive, language,
-	conversation, replies_count, reblogs_count, favourites_count, pinned_at, created_at, edited_at`
+	conversation, replies_count, reblogs_count, favourites_count, pinned_at, created_at, edited_at,
+	emojis, quote_uri, activity_uri`
 
 func scanStatus(sc scanner) (*Status, error) {
 	var st Status
 	var inReplyTo, inReplyToAccount, reblogOf, pinned, edited sql.NullInt64
 	var created int64
+	var emojis string
 	err := sc.Scan(&st.ID, &st.URI, &st.URL, &st.AccountID, &st.Local, &st.Visibility, &inReplyTo,
 		&st.InReplyToURI, &inReplyToAccount, &reblogOf, &st.Content, &st.Source, &st.SpoilerText,
 		&st.Sensitive, &st.Language, &st.Conversation, &st.RepliesCount, &st.ReblogsCount,
-		&st.FavouritesCount, &pinned, &created, &edited)
+		&st.FavouritesCount, &pinned, &created, &edited, &emojis, &st.QuoteURI, &st.ActivityURI)
 	if err != nil {
 		return nil, notFound(err)
+	}
+	if err := json.Unmarshal([]byte(emojis), &st.Emojis); err != nil {
+		return nil, fmt.Errorf("status %d emojis: %w", st.ID, err)
 	}
 	st.InReplyToID = nullInt(inReplyTo)
 	st.InReplyToAccountID = nullInt(inReplyToAccount)
@@ -91,51 +105,23 @@ func scanStatuses(rows *sql.Rows, err error) ([]*Status, error) {
 	return out, rows.Err()
 }
 
-// InsertStatus stores st and sets st.ID. A local status gets a fresh id now;
-// a remote one an id from its published time, so timelines sort by when
-// posts were written. The parent's replies_count is kept up to date.
+// InsertStatus stores st in its own transaction; see Tx.InsertStatus.
 func (s *Store) InsertStatus(ctx context.Context, st *Status) error {
-	if st.CreatedAt.IsZero() {
-		st.CreatedAt = time.Now()
-	}
-	if st.Visibility == "" {
-		st.Visibility = Public
-	}
-	return s.write(ctx, func(tx *sql.Tx) error {
-		for attempt := 0; ; attempt++ {
-			if st.Local {
-				st.ID = s.ids.next(st.CreatedAt)
-			} else {
-				st.ID = IDAt(st.CreatedAt)
-			}
-			err := insertStatus(ctx, tx, st)
-			if err == nil {
-				break
-			}
-			// A remote id may collide with another made in the same
-			// millisecond; the uri must not.
-			if !errors.Is(err, ErrConflict) || attempt == 5 || strings.Contains(err.Error(), "statuses.uri") {
-				return fmt.Errorf("insert status %s: %w", st.URI, err)
-			}
-		}
-		if st.InReplyToID != nil {
-			if _, err := tx.ExecContext(ctx, `UPDATE statuses SET replies_count = replies_count + 1 WHERE id = ?`,
-				*st.InReplyToID); err != nil {
-				return fmt.Errorf("count reply: %w", err)
-			}
-		}
-		return nil
-	})
+	return s.Update(ctx, func(tx *Tx) error { return tx.InsertStatus(st, nil) })
 }
 
 func insertStatus(ctx context.Context, tx *sql.Tx, st *Status) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO statuses (`+statusColumns+`)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+	emojis, err := jsonList(st.Emojis)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO statuses (`+statusColumns+`)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		st.ID, st.URI, st.URL, st.AccountID, st.Local, st.Visibility, st.InReplyToID,
 		st.InReplyToURI, st.InReplyToAccountID, st.ReblogOfID, st.Content, st.Source,
 		st.SpoilerText, st.Sensitive, st.Language, st.Conversation, st.RepliesCount,
 		st.ReblogsCount, st.FavouritesCount, nullMillis(st.PinnedAt), millis(st.CreatedAt),
-		nullMillis(st.EditedAt))
+		nullMillis(st.EditedAt), emojis, st.QuoteURI, st.ActivityURI)
 	return conflict(err)
 }
 
@@ -272,4 +258,13 @@ func prefixed(p, cols string) string {
 		parts[i] = p + strings.TrimSpace(c)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// jsonList encodes a slice as JSON, nil as [].
+func jsonList[T any](v []T) (string, error) {
+	if v == nil {
+		return "[]", nil
+	}
+	b, err := json.Marshal(v)
+	return string(b), err
 }

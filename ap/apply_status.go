@@ -1,0 +1,265 @@
+package ap
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"roost/store"
+)
+
+// handleCreate stores a status when it matters to the owner: its author is
+// followed, or it mentions the owner or answers one of the owner's
+// statuses. A Note naming an option of the owner's poll is a vote.
+func (f *Federation) handleCreate(ctx context.Context, signer *store.Account, act *Object) error {
+	for _, ref := range act.Object {
+		o, err := f.objectOwnedBy(ctx, signer, ref)
+		if err != nil {
+			return err
+		}
+		if authorOf(o) != signer.URI || hostOf(o.ID) != hostOf(signer.URI) {
+			return permanent(fmt.Errorf("%w: %s creates %s attributed to %s", ErrActorMismatch, signer.URI, o.ID, authorOf(o)))
+		}
+		if !statusTypes[o.Type] {
+			continue
+		}
+		if err := f.createStatus(ctx, signer, o); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (f *Federation) createStatus(ctx context.Context, author *store.Account, o *Object) error {
+	if gone, err := f.st.IsTombstone(ctx, o.ID); err != nil || gone {
+		return err
+	}
+	if _, err := f.st.GetStatusByURI(ctx, o.ID); err == nil {
+		return nil // already here (fetched as a parent, say)
+	}
+	owner, err := f.owner(ctx)
+	if err != nil {
+		return err
+	}
+	if isVote(o) {
+		return f.recordVote(ctx, owner, author, o)
+	}
+	if blocked, err := f.st.Blocks(ctx, owner.ID, author.ID); err != nil || blocked {
+		return err
+	}
+	st, parts, err := f.statusFromObject(ctx, author, o, 0)
+	if err != nil {
+		return err
+	}
+	mentionsOwner := contains64(parts.Mentions, owner.ID) || o.To.Contains(owner.URI) || o.CC.Contains(owner.URI)
+	repliesToOwner := st.InReplyToAccountID != nil && *st.InReplyToAccountID == owner.ID
+	follows, err := f.st.Follows(ctx, owner.ID, author.ID)
+	if err != nil {
+		return err
+	}
+	if !follows && !mentionsOwner && !repliesToOwner {
+		return nil // nothing the owner asked for
+	}
+	if st.Visibility == store.Direct && !mentionsOwner {
+		return nil // a direct message to someone else
+	}
+	if mentionsOwner && !contains64(parts.Mentions, owner.ID) {
+		parts.Mentions = append(parts.Mentions, owner.ID)
+	}
+	err = f.st.Update(ctx, func(tx *store.Tx) error {
+		if err := tx.InsertStatus(st, parts); err != nil {
+			return err
+		}
+		if mentionsOwner || repliesToOwner {
+			_, err := tx.InsertNotification(&store.Notification{Type: store.NotifyMention, FromAccountID: author.ID, StatusID: &st.ID})
+			return err
+		}
+		return nil
+	})
+	if errors.Is(err, store.ErrConflict) {
+		return nil // a concurrent fetch stored it first
+	}
+	return err
+}
+
+func contains64(list []int64, v int64) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// isVote tells a poll vote (a Note with a name, answering a Question, with
+// no content) from a reply.
+func isVote(o *Object) bool {
+	return o.Type == "Note" && o.Name != "" && o.Content == "" && o.InReplyTo.ID != ""
+}
+
+// recordVote counts a vote on one of the owner's polls.
+func (f *Federation) recordVote(ctx context.Context, owner, voter *store.Account, o *Object) error {
+	st, err := f.st.GetStatusByURI(ctx, o.InReplyTo.ID)
+	if err != nil || st.AccountID != owner.ID {
+		return permanent(fmt.Errorf("vote on unknown poll %s", o.InReplyTo.ID))
+	}
+	poll, err := f.st.GetPoll(ctx, st.ID)
+	if err != nil {
+		return permanent(fmt.Errorf("vote on a status without a poll: %w", err))
+	}
+	if poll.Closed || (poll.ExpiresAt != nil && f.now().After(*poll.ExpiresAt)) {
+		return permanent(errors.New("vote on a closed poll"))
+	}
+	choice := -1
+	for i, opt := range poll.Options {
+		if opt.Title == o.Name {
+			choice = i
+		}
+	}
+	if choice < 0 {
+		return permanent(fmt.Errorf("vote for %q, not an option", o.Name))
+	}
+	return f.st.Update(ctx, func(tx *store.Tx) error {
+		_, err := tx.InsertPollVote(st.ID, voter.ID, choice, o.ID, poll.Multiple)
+		return err
+	})
+}
+
+// handleUpdate applies an edit of a status or a profile change; only the
+// author may do either.
+func (f *Federation) handleUpdate(ctx context.Context, signer *store.Account, act *Object) error {
+	ref := act.Object.First()
+	id := ref.ID
+	if id == signer.URI {
+		// Refetch rather than trust the embedded copy: the profile then
+		// comes from its origin, signed or not.
+		_, err := f.Actor(ctx, signer.URI, true)
+		return err
+	}
+	st, err := f.st.GetStatusByURI(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil // an edit of something we never stored
+	} else if err != nil {
+		return err
+	}
+	if st.AccountID != signer.ID {
+		return permanent(fmt.Errorf("%w: %s edits %s", ErrActorMismatch, signer.URI, id))
+	}
+	o, err := f.objectOwnedBy(ctx, signer, ref)
+	if err != nil {
+		return err
+	}
+	if o.ID != st.URI || authorOf(o) != signer.URI {
+		return permanent(ErrActorMismatch)
+	}
+	edited, parts, err := f.statusFromObject(ctx, signer, o, maxAncestors) // no new parent fetches
+	if err != nil {
+		return err
+	}
+	edited.ID = st.ID
+	return f.st.Update(ctx, func(tx *store.Tx) error {
+		if o.Type == "Question" && o.Updated == nil {
+			// Mastodon: an Update of a Question without "updated" only
+			// refreshes the counts.
+			return tx.UpdatePollCounts(st.ID, parts.Poll)
+		}
+		if o.Updated == nil || (st.EditedAt != nil && !o.Updated.After(*st.EditedAt)) {
+			return nil // Mastodon applies edits only with a newer "updated"
+		}
+		edited.EditedAt = o.Updated
+		if err := tx.EditStatus(edited, parts); err != nil {
+			return err
+		}
+		return f.notifyBoosters(ctx, tx, signer, st)
+	})
+}
+
+// notifyBoosters tells the owner that a status it boosted was edited.
+func (f *Federation) notifyBoosters(ctx context.Context, tx *store.Tx, author *store.Account, st *store.Status) error {
+	owner, err := f.owner(ctx)
+	if err != nil {
+		return err
+	}
+	boosted, err := f.st.HasBoosted(ctx, owner.ID, st.ID)
+	if err != nil || !boosted {
+		return err
+	}
+	_, err = tx.InsertNotification(&store.Notification{Type: store.NotifyUpdate, FromAccountID: author.ID, StatusID: &st.ID})
+	return err
+}
+
+// handleDelete removes a status, or everything of an actor that deleted
+// itself. Only the author may delete.
+func (f *Federation) handleDelete(ctx context.Context, signer *store.Account, act *Object) error {
+	id := act.Object.First().ID
+	if id == signer.URI {
+		return f.st.Update(ctx, func(tx *store.Tx) error { return tx.DeleteAccount(signer) })
+	}
+	st, err := f.st.GetStatusByURI(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		if hostOf(id) == hostOf(signer.URI) {
+			return f.st.Update(ctx, func(tx *store.Tx) error { return tx.AddTombstone(id) })
+		}
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if st.AccountID != signer.ID {
+		return permanent(fmt.Errorf("%w: %s deletes %s", ErrActorMismatch, signer.URI, id))
+	}
+	return f.st.Update(ctx, func(tx *store.Tx) error { return tx.DeleteStatus(st) })
+}
+
+// handleAnnounce stores a boost: of the owner's status (a notification),
+// or by someone the owner follows (on the home timeline).
+func (f *Federation) handleAnnounce(ctx context.Context, signer *store.Account, act *Object) error {
+	ref := act.Object.First()
+	id := ref.ID
+	if id == "" {
+		return permanent(errors.New("announce without object"))
+	}
+	owner, err := f.owner(ctx)
+	if err != nil {
+		return err
+	}
+	var orig *store.Status
+	if hostOf(id) == f.cfg.URLs.Host() {
+		if orig, err = f.st.GetStatusByURI(ctx, id); err != nil {
+			return permanent(fmt.Errorf("boost of unknown status %s", id))
+		}
+		if orig.Visibility != store.Public && orig.Visibility != store.Unlisted {
+			return permanent(errors.New("boost of a private status"))
+		}
+	} else {
+		follows, err := f.st.Follows(ctx, owner.ID, signer.ID)
+		if err != nil || !follows {
+			return err
+		}
+		// The boosted status comes from its origin, never from the
+		// embedded copy (FEDERATION.md §5.4).
+		if orig, err = f.resolveStatus(ctx, id, 0); err != nil {
+			return err
+		}
+	}
+	boost := &store.Status{
+		URI:         act.ID,
+		ActivityURI: act.ID,
+		AccountID:   signer.ID,
+		ReblogOfID:  &orig.ID,
+		Visibility:  visibilityOf(act, signer.FollowersURL),
+		CreatedAt:   f.now(),
+	}
+	if act.Published != nil && act.Published.Before(f.now()) {
+		boost.CreatedAt = *act.Published
+	}
+	err = f.st.Update(ctx, func(tx *store.Tx) error {
+		if err := tx.InsertStatus(boost, nil); err != nil {
+			return err
+		}
+		return f.notifyAboutOwnStatus(ctx, tx, store.NotifyReblog, signer, orig)
+	})
+	if errors.Is(err, store.ErrConflict) {
+		return nil
+	}
+	return err
+}

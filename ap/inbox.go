@@ -1,0 +1,226 @@
+package ap
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"roost/store"
+)
+
+// Errors the inbox endpoint maps to statuses.
+var (
+	// ErrBlocked is an activity from a blocked domain (403).
+	ErrBlocked = errors.New("blocked")
+	// ErrActorMismatch is an activity signed by someone other than its
+	// actor; it is dropped, not applied.
+	ErrActorMismatch = errors.New("activity actor is not the signer")
+)
+
+// MaxActivitySize bounds the body of a POST to an inbox, as Mastodon
+// bounds what it fetches.
+const MaxActivitySize = 1 << 20
+
+// Receive verifies a POST to an inbox and queues its activity. It returns
+// nil for everything that deserves a 202, including repeats and activities
+// it drops on purpose; ErrBadSignature/ErrNoSignature (401), ErrBlocked
+// (403) or a decode error (400) otherwise. Nothing is applied here: the
+// inbox worker does that, so peers get their answer at once.
+func (f *Federation) Receive(ctx context.Context, r *http.Request, body []byte) error {
+	act, err := Decode(body)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	actorID := act.Actor.First().ID
+	if act.ID == "" || actorID == "" || act.Type == "" {
+		return fmt.Errorf("%w: activity needs id, type and actor", ErrMalformed)
+	}
+	if blocked, err := f.st.DomainBlocked(ctx, hostOf(actorID)); err != nil {
+		return err
+	} else if blocked {
+		return ErrBlocked
+	}
+	// A Delete of an actor we never knew, by that actor, is the flood a
+	// deleted account sends everywhere; its key is gone (410), so answer
+	// 202 without fetching anything, as Mastodon does.
+	if (act.Type == "Delete" || act.Type == "Update") && act.Object.First().ID == actorID {
+		if _, err := f.st.GetAccountByURI(ctx, actorID); errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+	}
+	signer, err := f.VerifyRequest(ctx, r, body)
+	if err != nil {
+		return err
+	}
+	if signer.URI != actorID {
+		// A forwarded or relayed activity: without a way to trust it
+		// second-hand, drop it (as Mastodon does without an LD signature).
+		f.log.Info("dropped activity not signed by its actor", "activity", act.ID, "actor", actorID, "signer", signer.URI)
+		return nil
+	}
+	queued, err := f.st.EnqueueInbox(ctx, act.ID, signer.URI, body, f.now())
+	if err != nil {
+		return err
+	}
+	if queued {
+		wake(f.wakeInbox)
+	}
+	return nil
+}
+
+// ErrMalformed is a body that is not an activity (400).
+var ErrMalformed = errors.New("malformed activity")
+
+// VerifyRequest checks the HTTP signature of r and returns the account
+// that signed it. On failure it refetches the key once, in case the peer
+// rotated it.
+func (f *Federation) VerifyRequest(ctx context.Context, r *http.Request, body []byte) (*store.Account, error) {
+	params, err := RequestSignature(r, body, f.now())
+	if err != nil {
+		return nil, err
+	}
+	if hostOf(params.KeyID) == f.cfg.URLs.Host() {
+		return nil, fmt.Errorf("%w: key of this server", ErrBadSignature)
+	}
+	acct, key, err := f.PublicKey(ctx, params.KeyID, false)
+	if err == nil {
+		if err = params.Verify(r, key); err == nil {
+			return acct, nil
+		}
+	}
+	acct, key, ferr := f.PublicKey(ctx, params.KeyID, true)
+	if ferr != nil {
+		return nil, fmt.Errorf("%w: key %s: %w", ErrBadSignature, params.KeyID, ferr)
+	}
+	if err := params.Verify(r, key); err != nil {
+		return nil, err
+	}
+	return acct, nil
+}
+
+// hostOf is the authority of an absolute URL, or "".
+func hostOf(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return ""
+	}
+	return strings.ToLower(p.Host)
+}
+
+// inboxBatch is how many queued activities one pass applies.
+const inboxBatch = 64
+
+// maxInboxAttempts bounds retries of an activity whose application failed
+// for a reason that may pass (a peer being down while we fetch).
+const maxInboxAttempts = 6
+
+// ProcessInbox applies every queued activity due now, once, and returns
+// how many it handled. Tests call it to drain the queue deterministically.
+func (f *Federation) ProcessInbox(ctx context.Context) (int, error) {
+	items, err := f.st.DueInbox(ctx, f.now(), inboxBatch)
+	if err != nil {
+		return 0, err
+	}
+	for _, it := range items {
+		err := f.applyQueued(ctx, it)
+		switch {
+		case err == nil || errors.Is(err, errPermanent):
+			if err != nil {
+				f.log.Info("activity not applied", "activity", it.ActivityID, "err", err)
+			}
+			if err := f.st.DeleteInbox(ctx, it.ID); err != nil {
+				return 0, err
+			}
+		case ctx.Err() != nil:
+			return 0, ctx.Err()
+		case it.Attempts+1 >= maxInboxAttempts:
+			f.log.Warn("activity given up", "activity", it.ActivityID, "attempts", it.Attempts+1, "err", err)
+			if err := f.st.DeleteInbox(ctx, it.ID); err != nil {
+				return 0, err
+			}
+		default:
+			delay := time.Duration(1<<(2*it.Attempts)) * 30 * time.Second // 30 s, 2 min, 8 min, 32 min…
+			f.log.Info("activity retry", "activity", it.ActivityID, "attempt", it.Attempts+1, "err", err)
+			if err := f.st.RetryInbox(ctx, it.ID, it.Attempts+1, f.now().Add(delay), err.Error()); err != nil {
+				return 0, err
+			}
+		}
+	}
+	return len(items), nil
+}
+
+func (f *Federation) applyQueued(ctx context.Context, it *store.InboxItem) error {
+	act, err := Decode(it.Body)
+	if err != nil {
+		return permanent(err)
+	}
+	signer, err := f.st.GetAccountByURI(ctx, it.Signer)
+	if err != nil {
+		return permanent(fmt.Errorf("signer %s: %w", it.Signer, err))
+	}
+	return f.apply(ctx, signer, act)
+}
+
+// errPermanent marks failures that retrying cannot mend.
+var errPermanent = errors.New("permanent")
+
+func permanent(err error) error { return fmt.Errorf("%w: %w", errPermanent, err) }
+
+// runInbox applies queued activities until ctx ends, sleeping until the
+// next one is due or new work arrives.
+func (f *Federation) runInbox(ctx context.Context) error {
+	for {
+		n, err := f.ProcessInbox(ctx)
+		if err != nil && ctx.Err() == nil {
+			f.log.Error("inbox worker", "err", err)
+		}
+		if n == inboxBatch {
+			continue
+		}
+		wait := time.Minute
+		if next, ok, err := f.st.NextInboxAt(ctx); err == nil && ok {
+			if d := next.Sub(f.now()); d < wait {
+				wait = max(d, 10*time.Millisecond)
+			}
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-f.wakeInbox:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+// Run runs the inbox and delivery workers, and closes polls on time,
+// until ctx ends.
+func (f *Federation) Run(ctx context.Context) error {
+	errc := make(chan error, 3)
+	go func() { errc <- f.runInbox(ctx) }()
+	go func() { errc <- f.runDeliveries(ctx) }()
+	go func() { errc <- f.runPolls(ctx) }()
+	return errors.Join(<-errc, <-errc, <-errc)
+}
+
+// runPolls closes the owner's expired polls once a minute.
+func (f *Federation) runPolls(ctx context.Context) error {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		if _, err := f.ClosePolls(ctx); err != nil && ctx.Err() == nil {
+			f.log.Error("closing polls", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
