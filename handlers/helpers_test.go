@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -127,3 +128,17 @@ func (e *testEnv) getJSON(path, accept string, wantStatus int, wantType string) 
 }
 
 const asJSON = "application/activity+json"
+
+func discardLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
+
+// mustField reads a top-level string field of a JSON document.
+func mustField(doc []byte, key string) string {
+	var m map[string]any
+	if err := json.Unmarshal(doc, &m); err != nil {
+		panic(err)
+	}
+	s, _ := m[key].(string)
+	return s
+}
