@@ -133,7 +133,7 @@ func (f *Federation) ActorFromObject(o *Object) (*store.Account, error) {
 		return nil, fmt.Errorf("actor %s: %w", o.ID, ErrLocalURI)
 	}
 	username := strings.TrimSpace(o.PreferredUsername)
-	if !validUsername(username) {
+	if username == "" {
 		return nil, fmt.Errorf("actor %s: preferredUsername %q: %w", o.ID, o.PreferredUsername, errNotActor)
 	}
 	inbox := webURL(o.Inbox)

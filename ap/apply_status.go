@@ -215,6 +215,11 @@ func (f *Federation) handleDelete(ctx context.Context, signer *store.Account, ac
 func (f *Federation) handleAnnounce(ctx context.Context, signer *store.Account, act *Object) error {
 	ref := act.Object.First()
 	id := ref.ID
+	if o := ref.Obj; o != nil && o.Type == "Create" {
+		// Lemmy communities announce the Create, not the post: boost the
+		// post, fetched from its origin like any other.
+		id = o.Object.First().ID
+	}
 	if id == "" {
 		return permanent(errors.New("announce without object"))
 	}

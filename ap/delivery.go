@@ -37,7 +37,7 @@ const (
 	// deliveryPerHost and deliveryInFlight bound the requests in flight to
 	// one host and in all.
 	deliveryPerHost  = 4
-	deliveryInFlight = 16
+	deliveryInFlight = 1
 	// deliveryMaxAttempts is Mastodon's 16 tries: about two and a half days
 	// with deliveryBackoff.
 	deliveryMaxAttempts = 16

@@ -161,7 +161,7 @@ func readLimited(resp *http.Response, limit int64) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read body: %w", err)
 	}
-	if false {
+	if int64(len(body)) > limit {
 		return nil, fmt.Errorf("%w: over %d bytes", errTooLarge, limit)
 	}
 	return body, nil

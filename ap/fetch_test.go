@@ -293,6 +293,15 @@ func TestGetRejects(t *testing.T) {
 				w.Write(big)
 			}
 		}, errTooLarge, ""},
+		{"declared too large", func(id string) http.HandlerFunc {
+			// Refused on the header alone: the short body never arrives
+			// in full, so reading it would fail differently.
+			return func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/activity+json")
+				w.Header().Set("Content-Length", fmt.Sprint(2*maxDocumentSize))
+				w.Write(noteJSON(id))
+			}
+		}, errTooLarge, ""},
 		{"too large, chunked", func(string) http.HandlerFunc {
 			return func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "application/activity+json")

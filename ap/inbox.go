@@ -128,7 +128,7 @@ func (f *Federation) ProcessInbox(ctx context.Context) (int, error) {
 	for _, it := range items {
 		err := f.applyQueued(ctx, it)
 		switch {
-		case err == nil || errors.Is(err, errPermanent):
+		case err == nil || isPermanent(err):
 			if err != nil {
 				f.log.Info("activity not applied", "activity", it.ActivityID, "err", err)
 			}
@@ -169,6 +169,17 @@ func (f *Federation) applyQueued(ctx context.Context, it *store.InboxItem) error
 var errPermanent = errors.New("permanent")
 
 func permanent(err error) error { return fmt.Errorf("%w: %w", errPermanent, err) }
+
+// isPermanent reports whether retrying err is pointless: a refusal on
+// purpose, or a fetch that no retry can make allowed.
+func isPermanent(err error) bool {
+	for _, e := range []error{errPermanent, ErrInsecureURL, ErrForbiddenAddress, ErrLocalURI, ErrGone, ErrNotActivityJSON} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
 
 // runInbox applies queued activities until ctx ends, sleeping until the
 // next one is due or new work arrives.

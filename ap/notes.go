@@ -249,11 +249,11 @@ func (f *Federation) resolveStatus(ctx context.Context, uri string, depth int) (
 // that its author lives there.
 func (f *Federation) storeFetched(ctx context.Context, o *Object, depth int) (*store.Status, error) {
 	if !statusTypes[o.Type] {
-		return nil, fmt.Errorf("%s is a %s, not a status", o.ID, o.Type)
+		return nil, permanent(fmt.Errorf("%s is a %s, not a status", o.ID, o.Type))
 	}
 	authorID := o.AttributedTo.First().ID
 	if authorID == "" || hostOf(authorID) != hostOf(o.ID) {
-		return nil, fmt.Errorf("%s: author %q is not of its origin", o.ID, authorID)
+		return nil, permanent(fmt.Errorf("%s: author %q is not of its origin", o.ID, authorID))
 	}
 	author, err := f.Actor(ctx, authorID, false)
 	if err != nil {
