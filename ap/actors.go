@@ -133,7 +133,7 @@ func (f *Federation) ActorFromObject(o *Object) (*store.Account, error) {
 		return nil, fmt.Errorf("actor %s: %w", o.ID, ErrLocalURI)
 	}
 	username := strings.TrimSpace(o.PreferredUsername)
-	if username == "" {
+	if !validUsername(username) {
 		return nil, fmt.Errorf("actor %s: preferredUsername %q: %w", o.ID, o.PreferredUsername, errNotActor)
 	}
 	inbox := webURL(o.Inbox)
@@ -174,7 +174,7 @@ func (f *Federation) ActorFromObject(o *Object) (*store.Account, error) {
 		PublicKeyPEM:    key.PublicKeyPem,
 		ActorType:       typ,
 		Locked:          isTrue(o.ManuallyApprovesFollowers),
-		Bot:             typ == "Service" || typ == "Application",
+		Bot: false,
 		// Mastodon treats absent discoverable and indexable as false.
 		Discoverable: isTrue(o.Discoverable),
 		Indexable:    isTrue(o.Indexable),

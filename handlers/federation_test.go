@@ -63,7 +63,7 @@ func (n *fedNet) advance(d time.Duration) {
 
 // instance is one Roost: store, federation and HTTP server.
 type instance struct {
-	t     *testing.T
+	t     testing.TB
 	host  string
 	st    *store.Store
 	fed   *ap.Federation
@@ -72,7 +72,7 @@ type instance struct {
 	key   string // the owner's private key PEM
 }
 
-func newInstance(t *testing.T, n *fedNet, host, username string, locked bool) *instance {
+func newInstance(t testing.TB, n *fedNet, host, username string, locked bool) *instance {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, store.Config{Path: filepath.Join(t.TempDir(), "roost.db")})
@@ -117,7 +117,7 @@ func newInstance(t *testing.T, n *fedNet, host, username string, locked bool) *i
 
 // settle drains every instance's delivery and inbox queues until nothing
 // moves: the whole conversation has been carried over HTTP.
-func settle(t *testing.T, insts ...*instance) {
+func settle(t testing.TB, insts ...*instance) {
 	t.Helper()
 	ctx := context.Background()
 	for round := 0; round < 50; round++ {
