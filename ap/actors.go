@@ -174,7 +174,7 @@ func (f *Federation) ActorFromObject(o *Object) (*store.Account, error) {
 		PublicKeyPEM:    key.PublicKeyPem,
 		ActorType:       typ,
 		Locked:          isTrue(o.ManuallyApprovesFollowers),
-		Bot: false,
+		Bot:             typ == "Service" || typ == "Application",
 		// Mastodon treats absent discoverable and indexable as false.
 		Discoverable: isTrue(o.Discoverable),
 		Indexable:    isTrue(o.Indexable),

@@ -781,6 +781,14 @@ func TestResolveHandle(t *testing.T) {
 	n.handle("https://example.test/.well-known/webfinger", wfHandler(t, "acct:alice@example.test", "application/jrd+json", splitJRD()))
 	n.handle("https://ap.example.test/.well-known/webfinger", wfHandler(t, "acct:alice@ap.example.test", "application/jrd+json", splitJRD()))
 	serveActor("https://ap.example.test/users/alice", "alice")
+	// A "self" link that is not ActivityStreams comes first.
+	n.handle("https://typed.test/.well-known/webfinger", wfHandler(t, "acct:dan@typed.test", "application/jrd+json",
+		jsonBody(t, map[string]any{"subject": "acct:dan@typed.test", "links": []any{
+			map[string]any{"rel": "self", "type": "text/html", "href": "https://typed.test/@dan"},
+			map[string]any{"rel": "self", "href": "https://typed.test/@dan"},
+			map[string]any{"rel": "self", "type": "application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"",
+				"href": "https://typed.test/users/dan"}}})))
+	serveActor("https://typed.test/users/dan", "dan")
 	// A local instance without TLS (Insecure): https fails, http answers.
 	n.plainOnly["plain.test"] = true
 	n.handle("http://plain.test/.well-known/webfinger", wfHandler(t, "acct:carol@plain.test", "application/jrd+json",
@@ -798,6 +806,7 @@ func TestResolveHandle(t *testing.T) {
 		{"pfefferle@wp.test", "https://wp.test/author/matthias-pfefferle/", "pfefferle", "wp.test"},
 		{"alice@example.test", "https://ap.example.test/users/alice", "alice", "ap.example.test"},
 		{"carol@plain.test", "http://plain.test/users/carol", "carol", "plain.test"},
+		{"dan@typed.test", "https://typed.test/users/dan", "dan", "typed.test"},
 	} {
 		a, err := f.ResolveHandle(ctx, tc.handle)
 		if err != nil {

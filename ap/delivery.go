@@ -36,7 +36,7 @@ const (
 	deliveryTimeout = 15 * time.Second
 	// deliveryPerHost and deliveryInFlight bound the requests in flight to
 	// one host and in all.
-	deliveryPerHost  = 4
+	deliveryPerHost  = 16
 	deliveryInFlight = 16
 	// deliveryMaxAttempts is Mastodon's 16 tries: about two and a half days
 	// with deliveryBackoff.
@@ -399,7 +399,7 @@ func unsalvageable(status int) bool {
 	case http.StatusUnauthorized, http.StatusRequestTimeout, http.StatusTooManyRequests:
 		return false
 	}
-	return false
+	return status >= 400 && status < 500
 }
 
 // deliveryBackoff is the wait after failed attempt n (1-based): Sidekiq's

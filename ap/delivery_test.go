@@ -533,41 +533,48 @@ func TestDeliverStatusCodes(t *testing.T) {
 }
 
 func TestDeliverPerHostLimit(t *testing.T) {
+	const perHost, overall = 4, 16
 	e := newDeliveryEnv(t)
 	unblock := make(chan struct{})
+	open := sync.OnceFunc(func() { close(unblock) })
+	t.Cleanup(open)
 	busy := newTestInbox(e, nil)
 	busy.block = unblock
 	e.hosts.serve(t, busy, "a.test")
-	other := newTestInbox(e, nil)
-	e.hosts.serve(t, other, "b.test")
-	open := sync.OnceFunc(func() { close(unblock) })
-	t.Cleanup(open)
-
-	var inboxes []string
+	// Twelve more hosts fill the overall limit exactly if, and only if,
+	// a.test holds no more than its four: every request blocks until the
+	// end, and a.test's jobs come first.
+	others := newTestInbox(e, nil)
+	others.block = unblock
+	var otherHosts, inboxes []string
+	for i := range overall - perHost {
+		otherHosts = append(otherHosts, fmt.Sprintf("b%02d.test", i))
+	}
+	e.hosts.serve(t, others, otherHosts...)
 	for i := range 10 {
 		inboxes = append(inboxes, fmt.Sprintf("http://a.test/users/u%d/inbox", i))
 	}
 	e.deliver(t, "https://home.test/a/1", inboxes...)
-	e.deliver(t, "https://home.test/a/2", "http://b.test/inbox")
+	for _, h := range otherHosts {
+		e.deliver(t, "https://home.test/a/1", "http://"+h+"/inbox")
+	}
 
 	done := e.processAsync()
-	const limit = 4
-	for i := range limit {
+	for i := range perHost {
 		waitReceipt(t, busy, fmt.Sprintf("request %d to a.test", i+1))
 	}
-	// b.test's job comes after all of a.test's: once it is delivered, every
-	// a.test job has been handed out, and a.test is still blocked.
-	waitReceipt(t, other, "b.test while a.test is busy")
-	t.Log(busy.concurrency())
-	if now, peak := busy.concurrency(); now != limit || peak != limit {
-		t.Errorf("a.test has %d requests in flight (peak %d), want %d", now, peak, limit)
+	for _, h := range otherHosts {
+		waitReceipt(t, others, h+" while a.test is busy")
+	}
+	if now, peak := busy.concurrency(); now != perHost || peak != perHost {
+		t.Errorf("a.test has %d requests in flight (peak %d), want %d", now, peak, perHost)
 	}
 	open()
-	if n := waitDone(t, done); n != 11 {
-		t.Errorf("pass handled %d jobs, want 11", n)
+	if n := waitDone(t, done); n != 10+len(otherHosts) {
+		t.Errorf("pass handled %d jobs, want %d", n, 10+len(otherHosts))
 	}
-	if _, peak := busy.concurrency(); peak > limit {
-		t.Errorf("a.test saw %d concurrent requests, want at most %d", peak, limit)
+	if _, peak := busy.concurrency(); peak > perHost {
+		t.Errorf("a.test saw %d concurrent requests, want at most %d", peak, perHost)
 	}
 	if n := len(busy.receipts()); n != 10 {
 		t.Errorf("a.test got %d requests, want 10", n)

@@ -89,6 +89,15 @@ func TestFixturesAreProcessed(t *testing.T) {
 			default:
 				t.Fatalf("%s: unexpected error %v", act.Type, err)
 			}
+			if act.Type == "Delete" && act.Object.First().ID == actorID {
+				// An actor deleting itself takes everything of it along.
+				if _, err := st.GetAccountByURI(ctx, actorID); !errors.Is(err, store.ErrNotFound) {
+					t.Errorf("deleted actor still stored (%v)", err)
+				}
+				if gone, _ := st.IsTombstone(ctx, actorID); !gone {
+					t.Error("deleted actor not remembered as gone")
+				}
+			}
 			if act.Type != "Create" {
 				return
 			}
