@@ -141,7 +141,9 @@ func (f *Federation) checkRedirect(req *http.Request, via []*http.Request) error
 	if via[0].Header.Get("Signature") == "" {
 		return nil
 	}
-	if req.Method != http.MethodGet && req.Method != http.MethodHead {
+	// The original method matters: Go has already turned a redirected
+	// POST into a GET by the time it asks.
+	if m := via[0].Method; m != http.MethodGet && m != http.MethodHead {
 		return http.ErrUseLastResponse
 	}
 	return SignRequest(req, nil, f.cfg.URLs.Key(), f.key, f.now(), true)

@@ -5,13 +5,14 @@ package ap
 // transaction that stores what the activity is about), then signed and
 // POSTed from here, with Mastodon's retry policy.
 //
-// A pass reads the due jobs in pages and hands each to its host's queue.
-// Each host gets at most deliveryPerHost workers and the pass at most
-// deliveryInFlight requests, each with its own deadline, so a host that is
-// down or hangs ties up its own workers and nothing else. A pass takes at
-// most deliveryHostBacklog jobs of one host, so a dead host with a long
-// queue cannot fill the memory budget either; the rest wait for the next
-// pass, which the worker loop starts at once because they are still due.
+// A deliverer reads the due jobs in pages and hands each to its host's
+// queue. Each host gets at most deliveryPerHost workers and the deliverer
+// at most deliveryInFlight requests, each with its own deadline, so a host
+// that is down or hangs ties up its own workers and nothing else. The
+// worker loop does not wait for the jobs it handed out before it looks for
+// new ones. A host has at most deliveryHostBacklog jobs handed out, so a
+// dead host with a long queue cannot take the memory budget either; its
+// other jobs stay in the database until there is room.
 
 import (
 	"bytes"
@@ -36,7 +37,7 @@ const (
 	deliveryTimeout = 15 * time.Second
 	// deliveryPerHost and deliveryInFlight bound the requests in flight to
 	// one host and in all.
-	deliveryPerHost  = 16
+	deliveryPerHost  = 4
 	deliveryInFlight = 16
 	// deliveryMaxAttempts is Mastodon's 16 tries: about two and a half days
 	// with deliveryBackoff.
@@ -131,9 +132,10 @@ type deliverer struct {
 	mu      sync.Mutex
 	hosts   map[string]*hostQueue
 	pending map[int64]bool // jobs handed out and not settled yet
-	// settled holds the jobs settled since the dispatch began (in a single
-	// pass, since the pass began): the dispatch may have read them before
-	// their row was deleted or rescheduled, and must not send them again.
+	// settledIDs holds the jobs settled since the dispatch began (in a
+	// single pass, since the pass began): the dispatch may have read them
+	// before their row was deleted or rescheduled, and must not send them
+	// again.
 	settledIDs map[int64]bool
 	single     bool
 	active     int // len(pending)

@@ -22,11 +22,12 @@ func (f *Federation) sendIn(ctx context.Context, tx *store.Tx, act *Object, to [
 		return err
 	}
 	if tx != nil {
+		// Wake the worker only once the jobs are committed and visible.
 		_, err = tx.EnqueueDeliveries(act.ID, body, inboxes)
-	} else {
-		_, err = f.st.EnqueueDeliveries(ctx, act.ID, body, inboxes)
+		tx.OnCommit(f.wakeDeliveries)
+		return err
 	}
-	if err != nil {
+	if _, err = f.st.EnqueueDeliveries(ctx, act.ID, body, inboxes); err != nil {
 		return err
 	}
 	f.wakeDeliveries()
