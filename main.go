@@ -103,6 +103,16 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		},
 	}
 
+	follow := &cobra.Command{
+		Use:   "follow USER@HOST",
+		Short: "Follow an account anywhere on the fediverse from the command line",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runFollow(cmd.Context(), cfg, args[0], stdout, stderr)
+		},
+	}
+	follow.Flags().BoolVar(&cfg.insecure, "insecure-federation", false, "federate over plain http and with private addresses (local tests only)")
+
 	versionCmd := &cobra.Command{
 		Use:   "version",
 		Short: "Print Roost's version",
@@ -111,7 +121,7 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 			fmt.Fprintf(stdout, "roost %s (schema %d)\n", version, store.SchemaVersion())
 		},
 	}
-	root.AddCommand(serve, initCmd, passwd, backup, versionCmd)
+	root.AddCommand(serve, initCmd, passwd, backup, follow, versionCmd)
 	root.InitDefaultHelpCmd()
 	decorateEnvHelp(root)
 	return root

@@ -90,7 +90,12 @@ type server struct {
 // startServe starts `roost serve` and waits until it answers HTTP.
 func startServe(t *testing.T, env []string, args ...string) *server {
 	t.Helper()
-	addr := freePort(t)
+	return startServeAt(t, freePort(t), env, args...)
+}
+
+// startServeAt is startServe on a given address.
+func startServeAt(t *testing.T, addr string, env []string, args ...string) *server {
+	t.Helper()
 	cmd := exec.Command(roostBin, append([]string{"serve", "--listen", addr}, args...)...)
 	cmd.Env = env
 	s := &server{cmd: cmd, addr: addr, stdout: &bytes.Buffer{}, done: make(chan error, 1)}
@@ -343,4 +348,49 @@ func TestBackupWhileServing(t *testing.T) {
 	if code, _, stderr := run(t, env, "backup", dest); code == 0 || !strings.Contains(stderr, "exists already") {
 		t.Errorf("backup over an existing file: exit %d %q", code, stderr)
 	}
+}
+
+// TestTwoRoostsFollowEachOther runs two real roost binaries on loopback
+// with --insecure-federation, as the README describes, and has each follow
+// the other.
+func TestTwoRoostsFollowEachOther(t *testing.T) {
+	tmp := t.TempDir()
+	addrA, addrB := freePort(t), freePort(t)
+	_, portA, _ := net.SplitHostPort(addrA)
+	_, portB, _ := net.SplitHostPort(addrB)
+	envA := cleanEnv("ROOST_DATA="+filepath.Join(tmp, "a"), "ROOST_USERNAME=ann", "ROOST_URL=http://localhost:"+portA, "ROOST_INSECURE_FEDERATION=1")
+	envB := cleanEnv("ROOST_DATA="+filepath.Join(tmp, "b"), "ROOST_USERNAME=ben", "ROOST_URL=http://localhost:"+portB, "ROOST_INSECURE_FEDERATION=1")
+	a := startServeAt(t, addrA, envA)
+	b := startServeAt(t, addrB, envB)
+
+	code, out, stderr := run(t, envA, "follow", "ben@localhost:"+portB)
+	if code != 0 {
+		t.Fatalf("ann follows ben: exit %d %q %q", code, out, stderr)
+	}
+	code, out, stderr = run(t, envB, "follow", "@ann@localhost:"+portA)
+	if code != 0 {
+		t.Fatalf("ben follows ann: exit %d %q %q", code, out, stderr)
+	}
+	// Each side's workers apply the Follow and answer with an Accept; wait
+	// (bounded) until both collections show it.
+	for _, c := range []struct {
+		srv  *server
+		path string
+	}{
+		{b, "/users/ben/followers"}, {a, "/users/ann/following"},
+		{a, "/users/ann/followers"}, {b, "/users/ben/following"},
+	} {
+		total := 0.0
+		for i := 0; i < 200 && total != 1; i++ {
+			total, _ = c.srv.getJSON(t, c.path, "application/activity+json")["totalItems"].(float64)
+			if total != 1 {
+				time.Sleep(50 * time.Millisecond)
+			}
+		}
+		if total != 1 {
+			t.Errorf("%s%s: totalItems %v, want 1", c.srv.addr, c.path, total)
+		}
+	}
+	a.stop(t)
+	b.stop(t)
 }
