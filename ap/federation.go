@@ -40,6 +40,8 @@ type Federation struct {
 	key    *rsa.PrivateKey
 	client *http.Client
 	md     *markup.Renderer // sanitises remote HTML
+	// refetches limits key refetches after failed verifications.
+	refetches refetchLimiter
 	// wake tells the workers that new work was queued.
 	wakeInbox    chan struct{}
 	wakeDelivery chan struct{}

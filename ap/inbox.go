@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"roost/store"
@@ -91,6 +92,15 @@ func (f *Federation) VerifyRequest(ctx context.Context, r *http.Request, body []
 		if err = params.Verify(r, key); err == nil {
 			return acct, nil
 		}
+	}
+	// Refetch once, for key rotation, but not for every bad request: a
+	// stream of forgeries naming someone's key must not make us fetch
+	// their actor each time (Mastodon holds off for five minutes too).
+	if !f.refetches.allow(params.KeyID, f.now()) {
+		if err == nil {
+			err = ErrBadSignature
+		}
+		return nil, fmt.Errorf("%w: key %s (refetched recently): %w", ErrBadSignature, params.KeyID, err)
 	}
 	acct, key, ferr := f.PublicKey(ctx, params.KeyID, true)
 	if ferr != nil {
@@ -234,4 +244,35 @@ func (f *Federation) runPolls(ctx context.Context) error {
 		case <-t.C:
 		}
 	}
+}
+
+// keyRefetchInterval is how long a key refetched after a failed
+// verification is not refetched again.
+const keyRefetchInterval = 5 * time.Minute
+
+// refetchLimiter remembers when each key was last refetched. It forgets
+// old entries, so it stays small.
+type refetchLimiter struct {
+	mu   sync.Mutex
+	last map[string]time.Time
+}
+
+func (l *refetchLimiter) allow(keyID string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.last == nil {
+		l.last = map[string]time.Time{}
+	}
+	if t, ok := l.last[keyID]; ok && now.Sub(t) < keyRefetchInterval {
+		return false
+	}
+	if len(l.last) > 1000 {
+		for k, t := range l.last {
+			if now.Sub(t) >= keyRefetchInterval {
+				delete(l.last, k)
+			}
+		}
+	}
+	l.last[keyID] = now
+	return true
 }
