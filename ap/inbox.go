@@ -272,6 +272,9 @@ func (l *refetchLimiter) allow(keyID string, now time.Time) bool {
 				delete(l.last, k)
 			}
 		}
+		if len(l.last) > 1000 { // a flood of distinct keys: memory first
+			clear(l.last)
+		}
 	}
 	l.last[keyID] = now
 	return true
