@@ -192,3 +192,40 @@ func TestProfileUpdateAndBoostedEdit(t *testing.T) {
 		t.Error("bob was not told that a status he boosted was edited")
 	}
 }
+
+// TestUnknownParentsAreFetched: a reply whose parent is unknown brings the
+// parent along, fetched from its origin.
+func TestUnknownParentsAreFetched(t *testing.T) {
+	ctx := context.Background()
+	n := newFedNet()
+	a := newInstance(t, n, "a.test", "alice", false)
+	b := newInstance(t, n, "b.test", "bob", false)
+	c := newInstance(t, n, "c.test", "carol", false)
+	if err := a.fed.Follow(ctx, a.resolve("bob@b.test")); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.fed.Follow(ctx, b.resolve("carol@c.test")); err != nil {
+		t.Fatal(err)
+	}
+	settle(t, a, b, c)
+	root := c.post("<p>carol starts a thread</p>", store.Public)
+	settle(t, a, b, c)
+	if a.status(root.URI) != nil {
+		t.Fatal("alice, who does not follow carol, has carol's post already")
+	}
+	reply, err := b.fed.Post(ctx, ap.PostInput{Content: "<p>bob chimes in</p>", Visibility: store.Public, InReplyTo: b.status(root.URI)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	settle(t, a, b, c)
+	parent, child := a.status(root.URI), a.status(reply.URI)
+	if parent == nil || child == nil {
+		t.Fatalf("alice has parent %v and reply %v", parent != nil, child != nil)
+	}
+	if child.InReplyToID == nil || *child.InReplyToID != parent.ID {
+		t.Error("the fetched parent is not linked to the reply")
+	}
+	if parent.Content != root.Content {
+		t.Errorf("fetched parent content %q", parent.Content)
+	}
+}
