@@ -5,31 +5,19 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
-
-	"roost/ap"
 )
 
 // runFollow makes the owner follow handle from the command line: it
 // resolves the account, queues the Follow and sends it at once. A running
 // server receives the answer.
 func runFollow(ctx context.Context, cfg *config, handle string, stdout, stderr io.Writer) error {
-	path := filepath.Join(cfg.dataDir, dbName)
-	if _, err := os.Stat(path); err != nil {
-		return fmt.Errorf("there is no Roost data in %s; run `roost serve` or `roost init` first", cfg.dataDir)
-	}
-	st, inst, err := openExisting(ctx, path)
+	st, inst, err := openData(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	fed, err := ap.New(ctx, ap.Config{
-		URLs:      ap.URLs{Base: inst.baseURL, Username: inst.username},
-		UserAgent: "Roost/" + version + " (+" + inst.baseURL + "/)",
-		Insecure:  cfg.insecure,
-	}, st, log)
+	fed, err := inst.federation(ctx, st, cfg.insecure, log)
 	if err != nil {
 		return err
 	}

@@ -19,7 +19,6 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"roost/ap"
 	"roost/handlers"
 	"roost/store"
 )
@@ -155,11 +154,7 @@ func runServe(ctx context.Context, cfg *config, fs *pflag.FlagSet, stdout, stder
 	if cfg.insecure {
 		log.Warn("insecure federation: plain http and private addresses are allowed; use only for local tests")
 	}
-	fed, err := ap.New(ctx, ap.Config{
-		URLs:      ap.URLs{Base: inst.baseURL, Username: inst.username},
-		UserAgent: "Roost/" + version + " (+" + inst.baseURL + "/)",
-		Insecure:  cfg.insecure,
-	}, st, log)
+	fed, err := inst.federation(ctx, st, cfg.insecure, log)
 	if err != nil {
 		return err
 	}

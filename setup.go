@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -54,6 +55,25 @@ func openOrSetUp(ctx context.Context, cfg *config, fs *pflag.FlagSet, stdout io.
 		}
 	}
 	return setUp(ctx, cfg, stdout, ask)
+}
+
+// openData opens the existing data directory of cfg, for the commands that
+// need one.
+func openData(ctx context.Context, cfg *config) (*store.Store, *instance, error) {
+	path := filepath.Join(cfg.dataDir, dbName)
+	if _, err := os.Stat(path); err != nil {
+		return nil, nil, fmt.Errorf("there is no Roost data in %s; run `roost serve` or `roost init` first", cfg.dataDir)
+	}
+	return openExisting(ctx, path)
+}
+
+// federation builds the federation layer for inst.
+func (inst *instance) federation(ctx context.Context, st *store.Store, insecure bool, log *slog.Logger) (*ap.Federation, error) {
+	return ap.New(ctx, ap.Config{
+		URLs:      ap.URLs{Base: inst.baseURL, Username: inst.username},
+		UserAgent: "Roost/" + version + " (+" + inst.baseURL + "/)",
+		Insecure:  insecure,
+	}, st, log)
 }
 
 func openExisting(ctx context.Context, path string) (*store.Store, *instance, error) {
@@ -164,31 +184,15 @@ func makeDataDir(dir string) (bool, error) {
 }
 
 func createOwner(ctx context.Context, st *store.Store, cfg *config, password string) error {
-	key, err := ap.GenerateKey()
-	if err != nil {
-		return fmt.Errorf("generate key: %w", err)
-	}
-	pub, err := ap.EncodePublicKeyPEM(&key.PublicKey)
-	if err != nil {
-		return err
-	}
-	priv, err := ap.EncodePrivateKeyPEM(key)
-	if err != nil {
-		return err
-	}
 	hash, err := handlers.HashPassword(password)
 	if err != nil {
 		return err
 	}
-	urls := ap.URLs{Base: cfg.url, Username: cfg.username}
 	if err := st.SetSetting(ctx, store.SettingBaseURL, cfg.url); err != nil {
 		return err
 	}
-	return st.CreateOwner(ctx, &store.Owner{
-		Account:       urls.OwnerAccount(pub),
-		PasswordHash:  hash,
-		PrivateKeyPEM: priv,
-	})
+	_, err = ap.CreateOwner(ctx, st, ap.URLs{Base: cfg.url, Username: cfg.username}, nil, hash, nil)
+	return err
 }
 
 // generatePassword returns 20 random characters from an alphabet without
@@ -218,11 +222,7 @@ func runInit(ctx context.Context, cfg *config, fs *pflag.FlagSet, stdin io.Reade
 }
 
 func runPasswd(ctx context.Context, cfg *config, stdin io.Reader, stdout io.Writer) error {
-	path := filepath.Join(cfg.dataDir, dbName)
-	if _, err := os.Stat(path); err != nil {
-		return fmt.Errorf("there is no Roost data in %s; run `roost serve` or `roost init` first", cfg.dataDir)
-	}
-	st, inst, err := openExisting(ctx, path)
+	st, inst, err := openData(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -253,22 +253,18 @@ func runPasswd(ctx context.Context, cfg *config, stdin io.Reader, stdout io.Writ
 // runBackup copies the database with VACUUM INTO: a consistent snapshot
 // even while Roost is serving, compacted, without the WAL.
 func runBackup(ctx context.Context, cfg *config, dest string, stdout io.Writer) error {
-	path := filepath.Join(cfg.dataDir, dbName)
-	if _, err := os.Stat(path); err != nil {
-		return fmt.Errorf("there is no Roost data in %s", cfg.dataDir)
-	}
 	if _, err := os.Stat(dest); err == nil {
 		return fmt.Errorf("%s exists already; choose a new file name", dest)
 	}
-	st, err := store.Open(ctx, store.Config{Path: path})
+	st, _, err := openData(ctx, cfg)
 	if err != nil {
-		return fmt.Errorf("cannot open %s: %w", path, err)
+		return err
 	}
 	defer st.Close()
 	if err := st.Backup(ctx, dest); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "Backed up %s to %s.\n", path, dest)
+	fmt.Fprintf(stdout, "Backed up %s to %s.\n", cfg.dataDir, dest)
 	return nil
 }
 

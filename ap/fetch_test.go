@@ -126,16 +126,8 @@ func newTestFed(t testing.TB, n *testNet, insecure bool) (*Federation, *store.St
 	if err != nil {
 		t.Fatal(err)
 	}
-	pub, err := EncodePublicKeyPEM(&key.PublicKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	priv, err := EncodePrivateKeyPEM(key)
-	if err != nil {
-		t.Fatal(err)
-	}
 	urls := URLs{Base: "https://home.test", Username: "me"}
-	if err := st.CreateOwner(ctx, &store.Owner{Account: urls.OwnerAccount(pub), PasswordHash: "x", PrivateKeyPEM: priv}); err != nil {
+	if _, err := CreateOwner(ctx, st, urls, key, "x", nil); err != nil {
 		t.Fatal(err)
 	}
 	cfg := Config{URLs: urls, Insecure: insecure, UserAgent: "Roost/test"}

@@ -28,17 +28,16 @@ func newOfflineFederation(t *testing.T) (*Federation, *store.Store, *store.Accou
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	key, err := GenerateKey()
+	urls := URLs{Base: "https://home.test", Username: "me"}
+	key, err := testOwnerKey()
 	if err != nil {
 		t.Fatal(err)
 	}
-	pub, _ := EncodePublicKeyPEM(&key.PublicKey)
-	priv, _ := EncodePrivateKeyPEM(key)
-	urls := URLs{Base: "https://home.test", Username: "me"}
-	owner := urls.OwnerAccount(pub)
-	if err := st.CreateOwner(ctx, &store.Owner{Account: owner, PasswordHash: "x", PrivateKeyPEM: priv}); err != nil {
+	o, err := CreateOwner(ctx, st, urls, key, "x", nil)
+	if err != nil {
 		t.Fatal(err)
 	}
+	owner := o.Account
 	f, err := New(ctx, Config{URLs: urls, UserAgent: "Roost/test",
 		DialContext: func(context.Context, string, string) (net.Conn, error) { return nil, errOffline },
 	}, st, slog.New(slog.NewTextHandler(io.Discard, nil)))

@@ -80,19 +80,15 @@ func newInstance(t testing.TB, n *fedNet, host, username string, locked bool) *i
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	key, err := ap.GenerateKey()
+	urls := ap.URLs{Base: "http://" + host, Username: username}
+	o, err := ap.CreateOwner(ctx, st, urls, testKey(t), "x", func(a *store.Account) {
+		a.DisplayName = strings.ToUpper(username[:1]) + username[1:]
+		a.Locked = locked
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	pub, _ := ap.EncodePublicKeyPEM(&key.PublicKey)
-	priv, _ := ap.EncodePrivateKeyPEM(key)
-	urls := ap.URLs{Base: "http://" + host, Username: username}
-	owner := urls.OwnerAccount(pub)
-	owner.DisplayName = strings.ToUpper(username[:1]) + username[1:]
-	owner.Locked = locked
-	if err := st.CreateOwner(ctx, &store.Owner{Account: owner, PasswordHash: "x", PrivateKeyPEM: priv}); err != nil {
-		t.Fatal(err)
-	}
+	owner, priv := o.Account, o.PrivateKeyPEM
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	fed, err := ap.New(ctx, ap.Config{URLs: urls, UserAgent: "Roost/test", Insecure: true, DialContext: n.dial, Now: n.now}, st, log)
 	if err != nil {

@@ -3,6 +3,7 @@ package handlers
 import (
 	"bytes"
 	"context"
+	"crypto/rsa"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -10,6 +11,8 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -36,27 +39,17 @@ func newTestEnv(t *testing.T) *testEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	key, err := ap.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pub, err := ap.EncodePublicKeyPEM(&key.PublicKey)
-	if err != nil {
-		t.Fatal(err)
-	}
 	urls := ap.URLs{Base: testBase, Username: "alice"}
-	owner := urls.OwnerAccount(pub)
-	owner.DisplayName = "Alice Liddell"
-	owner.NoteSource = "I live in a *hole*."
-	owner.Note = "<p>I live in a <em>hole</em>.</p>"
-	owner.Fields = []store.Field{{Name: "Site", Value: `<a href="https://alice.example/" rel="me">https://alice.example/</a>`}}
-	priv, err := ap.EncodePrivateKeyPEM(key)
+	o, err := ap.CreateOwner(ctx, st, urls, testKey(t), "x", func(a *store.Account) {
+		a.DisplayName = "Alice Liddell"
+		a.NoteSource = "I live in a *hole*."
+		a.Note = "<p>I live in a <em>hole</em>.</p>"
+		a.Fields = []store.Field{{Name: "Site", Value: `<a href="https://alice.example/" rel="me">https://alice.example/</a>`}}
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.CreateOwner(ctx, &store.Owner{Account: owner, PasswordHash: "x", PrivateKeyPEM: priv}); err != nil {
-		t.Fatal(err)
-	}
+	owner := o.Account
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	fed, err := ap.New(ctx, ap.Config{URLs: urls, UserAgent: "Roost/test"}, st, log)
 	if err != nil {
@@ -128,6 +121,29 @@ func (e *testEnv) getJSON(path, accept string, wantStatus int, wantType string) 
 }
 
 const asJSON = "application/activity+json"
+
+// testKeys hands out RSA keys made ahead of need: generating one takes
+// tens of milliseconds, and the federation tests need many.
+var testKeys = sync.OnceValue(func() []*rsa.PrivateKey {
+	keys := make([]*rsa.PrivateKey, 8)
+	for i := range keys {
+		k, err := ap.GenerateKey()
+		if err != nil {
+			panic(err)
+		}
+		keys[i] = k
+	}
+	return keys
+})
+
+var testKeyNext atomic.Int64
+
+// testKey returns one of a few keys, in turn: instances in one test never
+// share one, since a test makes fewer than eight.
+func testKey(t testing.TB) *rsa.PrivateKey {
+	keys := testKeys()
+	return keys[int(testKeyNext.Add(1))%len(keys)]
+}
 
 func discardLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 

@@ -98,6 +98,22 @@ func scanAccount(sc scanner) (*Account, error) {
 	return &a, nil
 }
 
+func scanAccounts(rows *sql.Rows, err error) ([]*Account, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*Account
+	for rows.Next() {
+		a, err := scanAccount(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
 // accountArgs returns a's columns after id, in accountColumns order.
 func accountArgs(a *Account) ([]any, error) {
 	if a.Fields == nil {

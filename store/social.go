@@ -215,21 +215,8 @@ func (s *Store) Follows(ctx context.Context, accountID, targetID int64) (bool, e
 // ListFollowerAccounts returns every accepted follower of accountID, for
 // delivery.
 func (s *Store) ListFollowerAccounts(ctx context.Context, accountID int64) ([]*Account, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+prefixed("a.", accountColumns)+` FROM follows f
-		JOIN accounts a ON a.id = f.account_id WHERE f.target_account_id = ? AND f.pending = 0`, accountID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*Account
-	for rows.Next() {
-		a, err := scanAccount(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return scanAccounts(s.r.QueryContext(ctx, `SELECT `+prefixed("a.", accountColumns)+` FROM follows f
+		JOIN accounts a ON a.id = f.account_id WHERE f.target_account_id = ? AND f.pending = 0`, accountID))
 }
 
 // InsertBlock records accountID blocking targetID.
@@ -353,21 +340,8 @@ func (s *Store) PollVotes(ctx context.Context, statusID, accountID int64) ([]int
 
 // ListPollVoters returns the accounts that voted in the poll of statusID.
 func (s *Store) ListPollVoters(ctx context.Context, statusID int64) ([]*Account, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE id IN
-		(SELECT account_id FROM poll_votes WHERE status_id = ?)`, statusID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*Account
-	for rows.Next() {
-		a, err := scanAccount(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return scanAccounts(s.r.QueryContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE id IN
+		(SELECT account_id FROM poll_votes WHERE status_id = ?)`, statusID))
 }
 
 // HasBoosted reports whether accountID boosted statusID.
