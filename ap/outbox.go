@@ -374,18 +374,21 @@ func (f *Federation) AnswerFollowRequest(ctx context.Context, follower *store.Ac
 	})
 }
 
-// authorOfStatus loads a status's author.
-func (f *Federation) authorOfStatus(ctx context.Context, st *store.Status) (*store.Account, error) {
-	return f.st.GetAccount(ctx, st.AccountID)
+// ownerAndAuthor loads the owner and the author of st, the two ends of a
+// like, boost or vote.
+func (f *Federation) ownerAndAuthor(ctx context.Context, st *store.Status) (owner, author *store.Account, err error) {
+	if owner, err = f.owner(ctx); err != nil {
+		return nil, nil, err
+	}
+	if author, err = f.st.GetAccount(ctx, st.AccountID); err != nil {
+		return nil, nil, err
+	}
+	return owner, author, nil
 }
 
 // Favourite likes a status and tells its author.
 func (f *Federation) Favourite(ctx context.Context, st *store.Status) error {
-	owner, err := f.owner(ctx)
-	if err != nil {
-		return err
-	}
-	author, err := f.authorOfStatus(ctx, st)
+	owner, author, err := f.ownerAndAuthor(ctx, st)
 	if err != nil {
 		return err
 	}
@@ -406,11 +409,7 @@ func (f *Federation) likeActivity(st *store.Status) *Object {
 
 // Unfavourite withdraws a like.
 func (f *Federation) Unfavourite(ctx context.Context, st *store.Status) error {
-	owner, err := f.owner(ctx)
-	if err != nil {
-		return err
-	}
-	author, err := f.authorOfStatus(ctx, st)
+	owner, author, err := f.ownerAndAuthor(ctx, st)
 	if err != nil {
 		return err
 	}
@@ -431,11 +430,7 @@ func (f *Federation) Boost(ctx context.Context, st *store.Status) (*store.Status
 	if st.Visibility != store.Public && st.Visibility != store.Unlisted {
 		return nil, errors.New("only public and unlisted statuses can be boosted")
 	}
-	owner, err := f.owner(ctx)
-	if err != nil {
-		return nil, err
-	}
-	author, err := f.authorOfStatus(ctx, st)
+	owner, author, err := f.ownerAndAuthor(ctx, st)
 	if err != nil {
 		return nil, err
 	}
@@ -497,7 +492,7 @@ func (f *Federation) Block(ctx context.Context, target *store.Account) error {
 // Vote casts the owner's choices in a remote poll: one Create of a Note
 // per choice, sent to the poll's author only (FEDERATION.md §5.2).
 func (f *Federation) Vote(ctx context.Context, st *store.Status, choices []int) error {
-	owner, err := f.owner(ctx)
+	owner, author, err := f.ownerAndAuthor(ctx, st)
 	if err != nil {
 		return err
 	}
@@ -510,10 +505,6 @@ func (f *Federation) Vote(ctx context.Context, st *store.Status, choices []int) 
 	}
 	if len(choices) == 0 || (!poll.Multiple && len(choices) > 1) {
 		return errors.New("choose one option")
-	}
-	author, err := f.authorOfStatus(ctx, st)
-	if err != nil {
-		return err
 	}
 	return f.st.Update(ctx, func(tx *store.Tx) error {
 		for _, c := range choices {
