@@ -391,3 +391,8 @@ func (s *Store) ListStatusEdits(ctx context.Context, statusID int64) ([]StatusEd
 	}
 	return out, rows.Err()
 }
+
+// GetMedia returns an attachment.
+func (s *Store) GetMedia(ctx context.Context, id int64) (*Media, error) {
+	return scanMedia(s.r.QueryRowContext(ctx, `SELECT `+mediaColumns+` FROM media_attachments WHERE id = ?`, id))
+}
