@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -158,7 +159,7 @@ func runServe(ctx context.Context, cfg *config, fs *pflag.FlagSet, stdout, stder
 	if err != nil {
 		return err
 	}
-	srv, err := handlers.New(ctx, handlers.Config{BaseURL: inst.baseURL, Version: version}, st, fed, log)
+	srv, err := handlers.New(ctx, handlers.Config{BaseURL: inst.baseURL, Version: version, MediaDir: filepath.Join(cfg.dataDir, "media")}, st, fed, log)
 	if err != nil {
 		return err
 	}

@@ -21,6 +21,8 @@ type Config struct {
 	BaseURL string
 	// Version is Roost's version, shown in nodeinfo and pages.
 	Version string
+	// MediaDir is where uploaded media files are kept (DATA/media).
+	MediaDir string
 	// Templates and Static override the embedded files (live reload in
 	// development); nil means embedded.
 	Templates fs.FS
@@ -37,6 +39,7 @@ type Server struct {
 	md     *markup.Renderer
 	tmpl   map[string]*template.Template
 	static fs.FS
+	oauth  oauthState // login limiter, consent page, clock (oauth.go)
 }
 
 // New builds the server for the owner stored in st, federating through
@@ -71,7 +74,7 @@ func New(ctx context.Context, cfg Config, st *store.Store, fed *ap.Federation, l
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	s.routes(mux)
-	return s.recoverer(mux)
+	return s.recoverer(corsMiddleware(mux))
 }
 
 // recoverer turns a panic in a handler into a logged 500 instead of a
