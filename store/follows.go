@@ -43,38 +43,20 @@ func (s *Store) CountFollowing(ctx context.Context, accountID int64) (int, error
 // ListFollowers lists accepted followers of accountID, most recent follow
 // first; paging is by follow id, returned with each account.
 func (s *Store) ListFollowers(ctx context.Context, accountID int64, p Page) ([]*Account, []int64, error) {
-	return s.listFollowAccounts(ctx, "f.target_account_id = ? AND f.account_id = a.id", accountID, p)
+	return s.listInteracting(ctx, `SELECT f.id, `+prefixed("a.", accountColumns)+` FROM follows f
+		JOIN accounts a ON a.id = f.account_id WHERE f.target_account_id = ? AND f.pending = 0`, "f.id", accountID, p)
 }
 
 // ListFollowing lists accounts accountID follows, most recent first.
 func (s *Store) ListFollowing(ctx context.Context, accountID int64, p Page) ([]*Account, []int64, error) {
-	return s.listFollowAccounts(ctx, "f.account_id = ? AND f.target_account_id = a.id", accountID, p)
+	return s.listInteracting(ctx, `SELECT f.id, `+prefixed("a.", accountColumns)+` FROM follows f
+		JOIN accounts a ON a.id = f.target_account_id WHERE f.account_id = ? AND f.pending = 0`, "f.id", accountID, p)
 }
 
-func (s *Store) listFollowAccounts(ctx context.Context, join string, accountID int64, p Page) ([]*Account, []int64, error) {
-	where, args, tail, asc := p.clause("f.id")
-	rows, err := s.r.QueryContext(ctx, `SELECT f.id, `+prefixed("a.", accountColumns)+`
-		FROM follows f JOIN accounts a ON `+join+` WHERE f.pending = 0`+where+tail,
-		append([]any{accountID}, args...)...)
-	if err != nil {
-		return nil, nil, fmt.Errorf("list follows of %d: %w", accountID, err)
-	}
-	defer rows.Close()
-	var accts []*Account
-	var ids []int64
-	for rows.Next() {
-		var fid int64
-		a, err := scanAccount(prefixScanner{rows, &fid})
-		if err != nil {
-			return nil, nil, err
-		}
-		accts, ids = append(accts, a), append(ids, fid)
-	}
-	if asc {
-		reverse(accts)
-		reverse(ids)
-	}
-	return accts, ids, rows.Err()
+// ListFollowRequests lists pending requests to follow accountID.
+func (s *Store) ListFollowRequests(ctx context.Context, accountID int64, p Page) ([]*Account, []int64, error) {
+	return s.listInteracting(ctx, `SELECT f.id, `+prefixed("a.", accountColumns)+` FROM follows f
+		JOIN accounts a ON a.id = f.account_id WHERE f.target_account_id = ? AND f.pending = 1`, "f.id", accountID, p)
 }
 
 // prefixScanner scans one extra leading column into first.
