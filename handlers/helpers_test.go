@@ -29,6 +29,7 @@ type testEnv struct {
 	srv   *httptest.Server
 	owner *store.Account
 	urls  ap.URLs
+	s     *Server
 }
 
 func newTestEnv(t *testing.T) *testEnv {
@@ -61,7 +62,7 @@ func newTestEnv(t *testing.T) *testEnv {
 	}
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
-	return &testEnv{t: t, st: st, srv: srv, owner: owner, urls: urls}
+	return &testEnv{t: t, st: st, srv: srv, owner: owner, urls: urls, s: s}
 }
 
 // post seeds one of the owner's statuses through the store, as the client

@@ -12,6 +12,17 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /.well-known/nodeinfo", cors(s.ap(s.getNodeInfoLinks)))
 	mux.HandleFunc("GET /nodeinfo/{version}", cors(s.ap(s.getNodeInfo)))
 
+	// OAuth and app registration (oauth.go). CORS for browser clients on
+	// /api, /oauth/token, /oauth/revoke and discovery is corsMiddleware,
+	// applied in Handler.
+	mux.HandleFunc("GET /.well-known/oauth-authorization-server", s.api(s.getOAuthMetadata))
+	mux.HandleFunc("POST /api/v1/apps", s.api(s.postApp))
+	mux.HandleFunc("GET /api/v1/apps/verify_credentials", s.authed("", s.getAppCredentials))
+	mux.HandleFunc("GET /oauth/authorize", s.page(s.getAuthorize))
+	mux.HandleFunc("POST /oauth/authorize", s.page(s.postAuthorize))
+	mux.HandleFunc("POST /oauth/token", s.oauthJSON(s.postToken))
+	mux.HandleFunc("POST /oauth/revoke", s.oauthJSON(s.postRevoke))
+
 	// ActivityPub documents (HTML for browsers where a page exists).
 	mux.HandleFunc("GET /users/{username}", s.ap(s.getActor))
 	mux.HandleFunc("GET /users/{username}/outbox", s.ap(s.getOutbox))
@@ -25,6 +36,52 @@ func (s *Server) routes(mux *http.ServeMux) {
 	// Inboxes.
 	mux.HandleFunc("POST /inbox", s.ap(s.postInbox))
 	mux.HandleFunc("POST /users/{username}/inbox", s.ap(s.postInbox))
+
+	// Mastodon API: the instance, and public reads of accounts and
+	// statuses (api_instance.go).
+	mux.HandleFunc("GET /api/v1/instance", s.api(s.getInstanceV1))
+	mux.HandleFunc("GET /api/v2/instance", s.api(s.getInstanceV2))
+	mux.HandleFunc("GET /api/v1/instance/rules", s.api(s.getInstanceRules))
+	mux.HandleFunc("GET /api/v1/instance/peers", s.api(s.getInstancePeers))
+	mux.HandleFunc("GET /api/v1/instance/activity", s.api(s.getInstanceActivity))
+	mux.HandleFunc("GET /api/v1/instance/extended_description", s.api(s.getExtendedDescription))
+	mux.HandleFunc("GET /api/v1/custom_emojis", s.api(s.getEmptyList))
+	mux.HandleFunc("GET /api/v1/announcements", s.api(s.getEmptyList))
+	mux.HandleFunc("GET /api/v1/trends", s.api(s.getEmptyList))
+	mux.HandleFunc("GET /api/v1/trends/tags", s.api(s.getEmptyList))
+	mux.HandleFunc("GET /api/v1/trends/statuses", s.api(s.getEmptyList))
+	mux.HandleFunc("GET /api/v1/trends/links", s.api(s.getEmptyList))
+	mux.HandleFunc("GET /api/v2/suggestions", s.api(s.getEmptyList))
+	mux.HandleFunc("GET /api/v1/accounts/lookup", s.optionalAuth(s.lookupAccount))
+	mux.HandleFunc("GET /api/v1/accounts/{id}", s.optionalAuth(s.getAccount))
+	mux.HandleFunc("GET /api/v1/statuses/{id}", s.optionalAuth(s.getStatus))
+	mux.HandleFunc("GET /api/v1/preferences", s.ownerAuthed("read:accounts", s.getPreferences))
+
+	// Mastodon API: the owner's statuses, timelines and notifications
+	// (api_statuses*.go, api_timelines.go).
+	mux.HandleFunc("GET /api/v1/accounts/verify_credentials", s.ownerAuthed("read:accounts profile", s.getVerifyCredentials))
+	mux.HandleFunc("POST /api/v1/statuses", s.ownerAuthed("write:statuses", s.postStatus))
+	mux.HandleFunc("PUT /api/v1/statuses/{id}", s.ownerAuthed("write:statuses", s.putStatus))
+	mux.HandleFunc("DELETE /api/v1/statuses/{id}", s.ownerAuthed("write:statuses", s.deleteStatus))
+	mux.HandleFunc("GET /api/v1/statuses/{id}/context", s.optionalAuth(s.getStatusContext))
+	mux.HandleFunc("GET /api/v1/statuses/{id}/history", s.optionalAuth(s.getStatusHistory))
+	mux.HandleFunc("GET /api/v1/statuses/{id}/source", s.ownerAuthed("read:statuses", s.getStatusSource))
+	mux.HandleFunc("GET /api/v1/statuses/{id}/reblogged_by", s.optionalAuth(s.interactingAccounts(s.st.ListBoostedBy)))
+	mux.HandleFunc("GET /api/v1/statuses/{id}/favourited_by", s.optionalAuth(s.interactingAccounts(s.st.ListFavouritedBy)))
+	mux.HandleFunc("POST /api/v1/statuses/{id}/favourite", s.ownerAuthed("write:favourites", s.statusAction(s.fed.Favourite)))
+	mux.HandleFunc("POST /api/v1/statuses/{id}/unfavourite", s.ownerAuthed("write:favourites", s.statusAction(s.fed.Unfavourite)))
+	mux.HandleFunc("POST /api/v1/statuses/{id}/reblog", s.ownerAuthed("write:statuses", s.statusAction(s.reblogAction)))
+	mux.HandleFunc("POST /api/v1/statuses/{id}/unreblog", s.ownerAuthed("write:statuses", s.statusAction(s.fed.Unboost)))
+	mux.HandleFunc("POST /api/v1/statuses/{id}/bookmark", s.ownerAuthed("write:bookmarks", s.setBookmark(true)))
+	mux.HandleFunc("POST /api/v1/statuses/{id}/unbookmark", s.ownerAuthed("write:bookmarks", s.setBookmark(false)))
+	mux.HandleFunc("POST /api/v1/statuses/{id}/pin", s.ownerAuthed("write:accounts", s.setPinned(true)))
+	mux.HandleFunc("POST /api/v1/statuses/{id}/unpin", s.ownerAuthed("write:accounts", s.setPinned(false)))
+	mux.HandleFunc("GET /api/v1/polls/{id}", s.optionalAuth(s.getPoll))
+	mux.HandleFunc("POST /api/v1/polls/{id}/votes", s.ownerAuthed("write:statuses", s.postPollVotes))
+	mux.HandleFunc("GET /api/v1/timelines/home", s.ownerAuthed("read:statuses", s.getHomeTimeline))
+	mux.HandleFunc("GET /api/v1/timelines/public", s.optionalAuth(s.getPublicTimeline))
+	mux.HandleFunc("GET /api/v1/timelines/tag/{hashtag}", s.optionalAuth(s.getTagTimeline))
+	mux.HandleFunc("GET /api/v1/notifications", s.ownerAuthed("read:notifications", s.getNotifications))
 
 	// Public pages. The mux cannot match "/@{name}", so /{handle} checks
 	// for the @ itself.
