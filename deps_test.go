@@ -13,6 +13,7 @@ func TestImportDirection(t *testing.T) {
 	forbidden := map[string][]string{
 		"roost/store":    {"roost/ap", "roost/handlers", "roost/markup", "roost/templates", "roost/static"},
 		"roost/markup":   {"roost/ap", "roost/handlers", "roost/store"},
+		"roost/media":    {"roost/ap", "roost/handlers", "roost/store", "roost/markup"},
 		"roost/ap":       {"roost/handlers", "roost/templates", "roost/static"},
 		"roost/handlers": {"roost"},
 	}

@@ -17,7 +17,7 @@ func runFollow(ctx context.Context, cfg *config, handle string, stdout, stderr i
 	}
 	defer st.Close()
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	fed, err := inst.federation(ctx, st, cfg.insecure, log)
+	fed, err := inst.federation(ctx, st, cfg.insecure, nil, log)
 	if err != nil {
 		return err
 	}

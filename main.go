@@ -155,11 +155,12 @@ func runServe(ctx context.Context, cfg *config, fs *pflag.FlagSet, stdout, stder
 	if cfg.insecure {
 		log.Warn("insecure federation: plain http and private addresses are allowed; use only for local tests")
 	}
-	fed, err := inst.federation(ctx, st, cfg.insecure, log)
+	hub := handlers.NewHub()
+	fed, err := inst.federation(ctx, st, cfg.insecure, hub, log)
 	if err != nil {
 		return err
 	}
-	srv, err := handlers.New(ctx, handlers.Config{BaseURL: inst.baseURL, Version: version, MediaDir: filepath.Join(cfg.dataDir, "media")}, st, fed, log)
+	srv, err := handlers.New(ctx, handlers.Config{BaseURL: inst.baseURL, Version: version, MediaDir: filepath.Join(cfg.dataDir, "media"), Streaming: hub}, st, fed, log)
 	if err != nil {
 		return err
 	}
@@ -174,16 +175,19 @@ func runServe(ctx context.Context, cfg *config, fs *pflag.FlagSet, stdout, stder
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	hs.RegisterOnShutdown(hub.Close) // Shutdown neither closes WebSockets nor ends event streams
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	workers, stopWorkers := context.WithCancel(context.Background())
-	fedDone := make(chan error, 1)
+	fedDone := make(chan error, 2)
 	go func() { fedDone <- fed.Run(workers) }()
+	go func() { fedDone <- srv.Run(workers) }()
 	select {
 	case err := <-errc:
 		stopWorkers()
+		<-fedDone
 		<-fedDone
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
@@ -197,6 +201,7 @@ func runServe(ctx context.Context, cfg *config, fs *pflag.FlagSet, stdout, stder
 	// Stop the workers after the last request: queued work stays in the
 	// database for the next start.
 	stopWorkers()
+	<-fedDone
 	<-fedDone
 	return nil
 }

@@ -68,11 +68,12 @@ func openData(ctx context.Context, cfg *config) (*store.Store, *instance, error)
 }
 
 // federation builds the federation layer for inst.
-func (inst *instance) federation(ctx context.Context, st *store.Store, insecure bool, log *slog.Logger) (*ap.Federation, error) {
+func (inst *instance) federation(ctx context.Context, st *store.Store, insecure bool, events ap.Events, log *slog.Logger) (*ap.Federation, error) {
 	return ap.New(ctx, ap.Config{
 		URLs:      ap.URLs{Base: inst.baseURL, Username: inst.username},
 		UserAgent: "Roost/" + version + " (+" + inst.baseURL + "/)",
 		Insecure:  insecure,
+		Events:    events,
 	}, st, log)
 }
 

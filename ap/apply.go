@@ -110,7 +110,7 @@ func (f *Federation) handleFollow(ctx context.Context, signer *store.Account, ac
 		if owner.Locked {
 			typ = store.NotifyFollowRequest
 		}
-		if _, err := tx.InsertNotification(&store.Notification{Type: typ, FromAccountID: signer.ID}); err != nil {
+		if _, err := f.notify(tx, &store.Notification{Type: typ, FromAccountID: signer.ID}); err != nil {
 			return err
 		}
 		if owner.Locked {
@@ -263,7 +263,7 @@ func (f *Federation) undoAnnounce(tx *store.Tx, signer *store.Account, id string
 	if err != nil || boost.AccountID != signer.ID || boost.ReblogOfID == nil {
 		return nil
 	}
-	if err := tx.DeleteStatus(boost); err != nil {
+	if err := f.deleteStatus(tx, boost); err != nil {
 		return err
 	}
 	return tx.DeleteNotifications(store.NotifyReblog, signer.ID, boost.ReblogOfID)
@@ -305,7 +305,7 @@ func (f *Federation) notifyAboutOwnStatus(ctx context.Context, tx *store.Tx, typ
 	if !st.Local {
 		return nil
 	}
-	_, err := tx.InsertNotification(&store.Notification{Type: typ, FromAccountID: from.ID, StatusID: &st.ID})
+	_, err := f.notify(tx, &store.Notification{Type: typ, FromAccountID: from.ID, StatusID: &st.ID})
 	return err
 }
 
@@ -377,7 +377,7 @@ func (f *Federation) handleMove(ctx context.Context, signer *store.Account, act 
 		return err
 	}
 	if err := f.st.Update(ctx, func(tx *store.Tx) error {
-		_, err := tx.InsertNotification(&store.Notification{Type: store.NotifyMove, FromAccountID: signer.ID, TargetAccountID: &moved.ID})
+		_, err := f.notify(tx, &store.Notification{Type: store.NotifyMove, FromAccountID: signer.ID, TargetAccountID: &moved.ID})
 		return err
 	}); err != nil {
 		return err

@@ -67,11 +67,11 @@ func (f *Federation) createStatus(ctx context.Context, author *store.Account, o 
 		parts.Mentions = append(parts.Mentions, owner.ID)
 	}
 	err = f.st.Update(ctx, func(tx *store.Tx) error {
-		if err := tx.InsertStatus(st, parts); err != nil {
+		if err := f.insertStatus(ctx, tx, st, parts); err != nil {
 			return err
 		}
 		if mentionsOwner || repliesToOwner {
-			_, err := tx.InsertNotification(&store.Notification{Type: store.NotifyMention, FromAccountID: author.ID, StatusID: &st.ID})
+			_, err := f.notify(tx, &store.Notification{Type: store.NotifyMention, FromAccountID: author.ID, StatusID: &st.ID})
 			return err
 		}
 		return nil
@@ -167,7 +167,7 @@ func (f *Federation) handleUpdate(ctx context.Context, signer *store.Account, ac
 			return nil // Mastodon applies edits only with a newer "updated"
 		}
 		edited.EditedAt = o.Updated
-		if err := tx.EditStatus(edited, parts); err != nil {
+		if err := f.editStatus(ctx, tx, edited, parts); err != nil {
 			return err
 		}
 		return f.notifyBoosters(ctx, tx, signer, st)
@@ -184,7 +184,7 @@ func (f *Federation) notifyBoosters(ctx context.Context, tx *store.Tx, author *s
 	if err != nil || !boosted {
 		return err
 	}
-	_, err = tx.InsertNotification(&store.Notification{Type: store.NotifyUpdate, FromAccountID: author.ID, StatusID: &st.ID})
+	_, err = f.notify(tx, &store.Notification{Type: store.NotifyUpdate, FromAccountID: author.ID, StatusID: &st.ID})
 	return err
 }
 
@@ -207,7 +207,7 @@ func (f *Federation) handleDelete(ctx context.Context, signer *store.Account, ac
 	if st.AccountID != signer.ID {
 		return permanent(fmt.Errorf("%w: %s deletes %s", ErrActorMismatch, signer.URI, id))
 	}
-	return f.st.Update(ctx, func(tx *store.Tx) error { return tx.DeleteStatus(st) })
+	return f.st.Update(ctx, func(tx *store.Tx) error { return f.deleteStatus(tx, st) })
 }
 
 // handleAnnounce stores a boost: of the owner's status (a notification),
@@ -258,7 +258,7 @@ func (f *Federation) handleAnnounce(ctx context.Context, signer *store.Account, 
 		boost.CreatedAt = *act.Published
 	}
 	err = f.st.Update(ctx, func(tx *store.Tx) error {
-		if err := tx.InsertStatus(boost, nil); err != nil {
+		if err := f.insertStatus(ctx, tx, boost, nil); err != nil {
 			return err
 		}
 		return f.notifyAboutOwnStatus(ctx, tx, store.NotifyReblog, signer, orig)

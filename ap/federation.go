@@ -29,6 +29,9 @@ type Config struct {
 	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+	// Events receives committed statuses, notifications, edits and
+	// deletes for streaming; nil publishes nothing.
+	Events Events
 }
 
 // Federation is Roost's ActivityPub engine: it verifies and queues what

@@ -269,3 +269,24 @@ func (f *Federation) storeFetched(ctx context.Context, o *Object, depth int) (*s
 	}
 	return st, err
 }
+
+// Resolve fetches what u names from its origin: a status (stored, with its
+// author) or an actor. It is what pasting a link into search does.
+func (f *Federation) Resolve(ctx context.Context, u string) (*store.Status, *store.Account, error) {
+	if hostOf(u) == f.cfg.URLs.Host() {
+		return nil, nil, ErrLocalURI
+	}
+	o, _, err := f.Get(ctx, u)
+	if err != nil {
+		return nil, nil, err
+	}
+	if statusTypes[o.Type] {
+		if st, err := f.st.GetStatusByURI(ctx, o.ID); err == nil {
+			return st, nil, nil
+		}
+		st, err := f.storeFetched(ctx, o, 0)
+		return st, nil, err
+	}
+	a, err := f.Actor(ctx, o.ID, false)
+	return nil, a, err
+}

@@ -117,7 +117,7 @@ func (f *Federation) Post(ctx context.Context, in PostInput) (*store.Status, err
 		return nil, err
 	}
 	err = f.st.Update(ctx, func(tx *store.Tx) error {
-		if err := tx.InsertStatus(st, parts); err != nil {
+		if err := f.insertStatus(ctx, tx, st, parts); err != nil {
 			return err
 		}
 		note := f.noteWithParts(st, parts, mentioned)
@@ -244,7 +244,7 @@ func (f *Federation) Edit(ctx context.Context, st *store.Status, content, source
 		return nil, err
 	}
 	err = f.st.Update(ctx, func(tx *store.Tx) error {
-		if err := tx.EditStatus(&edited, nil); err != nil {
+		if err := f.editStatus(ctx, tx, &edited, nil); err != nil {
 			return err
 		}
 		note, err := f.NoteOf(ctx, &edited)
@@ -291,7 +291,7 @@ func (f *Federation) Delete(ctx context.Context, st *store.Status) error {
 			Object: Refs{Embed(&Object{ID: st.URI, Type: "Tombstone"})}}
 	}
 	return f.st.Update(ctx, func(tx *store.Tx) error {
-		if err := tx.DeleteStatus(st); err != nil {
+		if err := f.deleteStatus(tx, st); err != nil {
 			return err
 		}
 		return f.sendIn(ctx, tx, act, to)
@@ -443,7 +443,7 @@ func (f *Federation) Boost(ctx context.Context, st *store.Status) (*store.Status
 	boost.URI = f.cfg.URLs.StatusActivity(boost.ID)
 	boost.ActivityURI = boost.URI
 	err = f.st.Update(ctx, func(tx *store.Tx) error {
-		if err := tx.InsertStatus(boost, nil); err != nil {
+		if err := f.insertStatus(ctx, tx, boost, nil); err != nil {
 			return err
 		}
 		return f.sendIn(ctx, tx, f.cfg.URLs.AnnounceDocument(boost, st.URI, author.URI), appendAccount(followers, author))
@@ -473,8 +473,7 @@ func (f *Federation) Block(ctx context.Context, target *store.Account) error {
 	if err != nil {
 		return err
 	}
-	act := &Object{ID: f.cfg.URLs.Actor() + "#blocks/" + store.FormatID(f.st.NewID()), Type: "Block",
-		Actor: IRIs(owner.URI), Object: IRIs(target.URI), To: IRIs(target.URI)}
+	act := f.blockActivity(target)
 	return f.st.Update(ctx, func(tx *store.Tx) error {
 		if err := tx.InsertBlock(owner.ID, target.ID, act.ID); err != nil {
 			return err
@@ -486,6 +485,49 @@ func (f *Federation) Block(ctx context.Context, target *store.Account) error {
 			return err
 		}
 		return f.sendIn(ctx, tx, act, []*store.Account{target})
+	})
+}
+
+// blockActivity is the owner's Block of target; its id is stable, so an
+// Undo names the same Block.
+func (f *Federation) blockActivity(target *store.Account) *Object {
+	return &Object{ID: f.cfg.URLs.Actor() + "#blocks/" + store.FormatID(target.ID), Type: "Block",
+		Actor: IRIs(f.cfg.URLs.Actor()), Object: IRIs(target.URI), To: IRIs(target.URI)}
+}
+
+// Unblock lifts the owner's block of target and tells them.
+func (f *Federation) Unblock(ctx context.Context, target *store.Account) error {
+	owner, err := f.owner(ctx)
+	if err != nil {
+		return err
+	}
+	block := f.blockActivity(target)
+	undo := &Object{ID: block.ID + "/undo", Type: "Undo", Actor: IRIs(owner.URI), To: IRIs(target.URI), Object: Refs{Embed(block)}}
+	return f.st.Update(ctx, func(tx *store.Tx) error {
+		if err := tx.DeleteBlock(owner.ID, target.ID); err != nil {
+			return err
+		}
+		return f.sendIn(ctx, tx, undo, []*store.Account{target})
+	})
+}
+
+// RemoveFollower ends follower's follow of the owner and tells them with a
+// Reject of their Follow, as Mastodon does.
+func (f *Federation) RemoveFollower(ctx context.Context, follower *store.Account) error {
+	owner, err := f.owner(ctx)
+	if err != nil {
+		return err
+	}
+	fol, err := f.st.GetFollow(ctx, follower.ID, owner.ID)
+	if err != nil {
+		return err
+	}
+	follow := &Object{ID: fol.URI, Type: "Follow", Actor: IRIs(follower.URI), Object: IRIs(owner.URI)}
+	return f.st.Update(ctx, func(tx *store.Tx) error {
+		if _, err := tx.DeleteFollow(follower.ID, owner.ID); err != nil {
+			return err
+		}
+		return f.sendFollowAnswer(ctx, "Reject", owner, follower, follow, tx)
 	})
 }
 
@@ -557,7 +599,7 @@ func (f *Federation) ClosePolls(ctx context.Context) (int, error) {
 			if err := tx.ClosePoll(id); err != nil {
 				return err
 			}
-			if _, err := tx.InsertNotification(&store.Notification{Type: store.NotifyPoll, FromAccountID: owner.ID, StatusID: &id}); err != nil {
+			if _, err := f.notify(tx, &store.Notification{Type: store.NotifyPoll, FromAccountID: owner.ID, StatusID: &id}); err != nil {
 				return err
 			}
 			note, err := f.NoteOf(ctx, st)

@@ -367,13 +367,17 @@ func publiclyVisible(st *store.Status) bool { return publicVisibility(st.Visibil
 
 func publicVisibility(v string) bool { return v == store.Public || v == store.Unlisted }
 
-// getPreferences serves /api/v1/preferences.
-//
-// TODO(#client-api): the posting defaults are Mastodon's until the owner
-// can set them.
+// getPreferences serves /api/v1/preferences: the posting defaults the
+// owner set with update_credentials.
 func (s *Server) getPreferences(w http.ResponseWriter, r *http.Request) error {
+	d, err := s.st.GetPostingDefaults(r.Context())
+	if err != nil {
+		return err
+	}
 	writeJSON(w, http.StatusOK, Preferences{
-		PostingVisibility: defaultStatusVisibility,
+		PostingVisibility: d.Privacy,
+		PostingSensitive:  d.Sensitive,
+		PostingLanguage:   nullIfEmpty(d.Language),
 		ReadingMedia:      "default",
 	})
 	return nil

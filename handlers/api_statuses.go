@@ -81,8 +81,20 @@ func (s *Server) postInput(ctx context.Context, p url.Values) (*ap.PostInput, er
 		Visibility:  p.Get("visibility"),
 		Language:    p.Get("language"),
 	}
-	if in.Visibility == "" {
-		in.Visibility = store.Public
+	if in.Visibility == "" || p.Get("sensitive") == "" {
+		d, err := s.st.GetPostingDefaults(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if in.Visibility == "" {
+			in.Visibility = d.Privacy
+		}
+		if p.Get("sensitive") == "" {
+			in.Sensitive = d.Sensitive
+		}
+		if in.Language == "" {
+			in.Language = d.Language
+		}
 	}
 	if !visibilities[in.Visibility] {
 		return nil, errorf(http.StatusUnprocessableEntity, "Validation failed: Visibility is not included in the list")

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -76,4 +78,72 @@ func BenchmarkInboxCreate(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/accepted.Seconds(), "accepted/s")
 	b.ReportMetric(float64(b.N)/applied.Seconds(), "applied/s")
+}
+
+// BenchmarkHomeTimeline measures GET /api/v1/timelines/home?limit=40 over
+// HTTP with 100,000 statuses stored (from 50 followed accounts and the
+// owner), and reports the median and p99 latency.
+//
+//	go test ./handlers -run XXX -bench HomeTimeline -benchtime 2000x
+func BenchmarkHomeTimeline(b *testing.B) {
+	const total, authors = 100_000, 50
+	e := newTestEnv(b)
+	ctx := context.Background()
+	var accts []*store.Account
+	for i := 0; i < authors; i++ {
+		a := &store.Account{URI: fmt.Sprintf("https://r%d.test/users/u", i), Username: "u", Domain: fmt.Sprintf("r%d.test", i),
+			FollowersURL: fmt.Sprintf("https://r%d.test/users/u/followers", i)}
+		if err := e.st.InsertAccount(ctx, a); err != nil {
+			b.Fatal(err)
+		}
+		if err := e.st.InsertFollow(ctx, &store.Follow{AccountID: e.owner.ID, TargetAccountID: a.ID, ShowReblogs: true}); err != nil {
+			b.Fatal(err)
+		}
+		accts = append(accts, a)
+	}
+	start := time.Now().Add(-total * time.Second)
+	for done := 0; done < total; {
+		err := e.st.Update(ctx, func(tx *store.Tx) error {
+			for j := 0; j < 1000 && done < total; j, done = j+1, done+1 {
+				a := accts[done%authors]
+				st := &store.Status{URI: fmt.Sprintf("%s/s/%d", a.URI, done), AccountID: a.ID, Visibility: store.Public,
+					Content:   "<p>a status of ordinary length, with a <a href=\"https://example.org\">link</a> in it</p>",
+					CreatedAt: start.Add(time.Duration(done) * time.Second)}
+				if err := tx.InsertStatus(st, nil); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	token := e.oauthToken("read")
+	client := &http.Client{}
+	get := func() time.Duration {
+		req, _ := http.NewRequest("GET", e.srv.URL+"/api/v1/timelines/home?limit=40", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		t0 := time.Now()
+		resp, err := client.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			b.Fatalf("home: %d", resp.StatusCode)
+		}
+		return time.Since(t0)
+	}
+	get() // warm the caches once
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		lat = append(lat, get())
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "median-ms")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
 }

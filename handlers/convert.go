@@ -83,17 +83,26 @@ func (s *Server) credentialAccountJSON(ctx context.Context) (*CredentialAccount,
 		// (a link for a URL).
 		fields = append(fields, Field{Name: f.Name, Value: markup.PlainText(f.Value), VerifiedAt: mastoTimePtr(f.VerifiedAt)})
 	}
+	defaults, err := s.st.GetPostingDefaults(ctx)
+	if err != nil {
+		return nil, err
+	}
+	requests, _, err := s.st.ListFollowRequests(ctx, o.ID, store.Page{Limit: store.MaxLimit})
+	if err != nil {
+		return nil, err
+	}
 	return &CredentialAccount{
 		Account: *a,
 		Source: AccountSource{
-			Privacy:            defaultStatusVisibility,
-			Note:               o.NoteSource,
-			Fields:             fields,
-			Discoverable:       o.Discoverable,
-			Indexable:          o.Indexable,
-			AttributionDomains: []string{},
-			// TODO(#client-api): follow_requests_count needs a store count
-			// of pending follows of the owner.
+			Privacy:             defaults.Privacy,
+			Sensitive:           defaults.Sensitive,
+			Language:            defaults.Language,
+			FollowRequestsCount: len(requests),
+			Note:                o.NoteSource,
+			Fields:              fields,
+			Discoverable:        o.Discoverable,
+			Indexable:           o.Indexable,
+			AttributionDomains:  []string{},
 		},
 		// Mastodon's role for everyone ("-99"); Roost has no admin API,
 		// so it claims no permissions an app would act on.
@@ -149,7 +158,7 @@ func (r *renderer) accountOnly(ctx context.Context, a *store.Account) (*Account,
 		URL:             a.URL,
 		URI:             a.URI,
 		DisplayName:     a.DisplayName,
-		Note:            s.md.Sanitize(a.Note),
+		Note:            a.Note, // sanitised when stored
 		Avatar:          s.avatarURL(a),
 		Header:          s.headerURL(a),
 		Locked:          a.Locked,
@@ -173,7 +182,7 @@ func (r *renderer) accountOnly(ctx context.Context, a *store.Account) (*Account,
 		v.URL = a.URI
 	}
 	for _, f := range a.Fields {
-		v.Fields = append(v.Fields, Field{Name: f.Name, Value: s.md.Sanitize(f.Value), VerifiedAt: mastoTimePtr(f.VerifiedAt)})
+		v.Fields = append(v.Fields, Field{Name: f.Name, Value: f.Value, VerifiedAt: mastoTimePtr(f.VerifiedAt)})
 	}
 	var last time.Time
 	var err error
@@ -348,7 +357,7 @@ func (r *renderer) original(ctx context.Context, st *store.Status) (*Status, err
 		return nil, err
 	}
 	v.EditedAt = mastoTimePtr(st.EditedAt)
-	v.Content = r.s.md.Sanitize(st.Content)
+	v.Content = st.Content // sanitised when stored (ap.statusFromObject, markup.Post)
 	v.Sensitive = st.Sensitive
 	v.SpoilerText = st.SpoilerText
 	v.Language = nullIfEmpty(st.Language)
@@ -607,7 +616,14 @@ func (s *Server) relationshipJSON(ctx context.Context, a *store.Account) (*Relat
 			return nil, err
 		}
 	}
-	// TODO(#client-api): muting, muting_notifications, endorsed and note
-	// need mutes, endorsements and account notes in the store.
+	if m, err := s.st.GetMute(ctx, a.ID); err == nil {
+		v.Muting, v.MutingNotifications = true, m.Notifications
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	if v.Note, err = s.st.AccountNote(ctx, a.ID); err != nil {
+		return nil, err
+	}
+	// TODO(#5): endorsed needs endorsements.
 	return v, nil
 }

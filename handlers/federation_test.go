@@ -70,6 +70,7 @@ type instance struct {
 	urls  ap.URLs
 	owner *store.Account
 	key   string // the owner's private key PEM
+	net   *fedNet
 }
 
 func newInstance(t testing.TB, n *fedNet, host, username string, locked bool) *instance {
@@ -108,7 +109,7 @@ func newInstance(t testing.TB, n *fedNet, host, username string, locked bool) *i
 	n.mu.Lock()
 	n.addrs[host] = ln.Addr().String()
 	n.mu.Unlock()
-	return &instance{t: t, host: host, st: st, fed: fed, urls: urls, owner: owner, key: priv}
+	return &instance{t: t, host: host, st: st, fed: fed, urls: urls, owner: owner, key: priv, net: n}
 }
 
 // settle drains every instance's delivery and inbox queues until nothing

@@ -24,7 +24,7 @@ const testBase = "https://social.example"
 
 // testEnv is a real server on a real SQLite file.
 type testEnv struct {
-	t     *testing.T
+	t     testing.TB
 	st    *store.Store
 	srv   *httptest.Server
 	owner *store.Account
@@ -32,7 +32,7 @@ type testEnv struct {
 	s     *Server
 }
 
-func newTestEnv(t *testing.T) *testEnv {
+func newTestEnv(t testing.TB) *testEnv {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, store.Config{Path: filepath.Join(t.TempDir(), "roost.db")})

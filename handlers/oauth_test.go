@@ -92,7 +92,7 @@ func (e *testEnv) oaPostForm(path string, form url.Values, hdr http.Header) (*ht
 	return e.oaDo("POST", path, "application/x-www-form-urlencoded", strings.NewReader(form.Encode()), hdr)
 }
 
-func oaDecode(t *testing.T, body string) map[string]any {
+func oaDecode(t testing.TB, body string) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal([]byte(body), &m); err != nil {

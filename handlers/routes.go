@@ -82,6 +82,49 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/timelines/public", s.optionalAuth(s.getPublicTimeline))
 	mux.HandleFunc("GET /api/v1/timelines/tag/{hashtag}", s.optionalAuth(s.getTagTimeline))
 	mux.HandleFunc("GET /api/v1/notifications", s.ownerAuthed("read:notifications", s.getNotifications))
+	mux.HandleFunc("GET /api/v1/notifications/unread_count", s.ownerAuthed("read:notifications", s.getUnreadCount))
+	mux.HandleFunc("GET /api/v1/notifications/{id}", s.ownerAuthed("read:notifications", s.getNotification))
+	mux.HandleFunc("POST /api/v1/notifications/clear", s.ownerAuthed("write:notifications", s.postClearNotifications))
+	mux.HandleFunc("POST /api/v1/notifications/{id}/dismiss", s.ownerAuthed("write:notifications", s.postDismissNotification))
+	mux.HandleFunc("GET /api/v1/markers", s.ownerAuthed("read:statuses", s.getMarkers))
+	mux.HandleFunc("POST /api/v1/markers", s.ownerAuthed("write:statuses", s.postMarkers))
+
+	// Mastodon API: accounts and search (api_accounts.go, api_search.go).
+	mux.HandleFunc("PATCH /api/v1/accounts/update_credentials", s.ownerAuthed("write:accounts profile", s.patchCredentials))
+	mux.HandleFunc("GET /api/v1/accounts/relationships", s.ownerAuthed("read:follows", s.getRelationships))
+	mux.HandleFunc("GET /api/v1/accounts/search", s.ownerAuthed("read:accounts", s.searchAccounts))
+	mux.HandleFunc("GET /api/v1/accounts/{id}/statuses", s.optionalAuth(s.getAccountStatuses))
+	mux.HandleFunc("GET /api/v1/accounts/{id}/followers", s.optionalAuth(s.followList(s.st.ListFollowers)))
+	mux.HandleFunc("GET /api/v1/accounts/{id}/following", s.optionalAuth(s.followList(s.st.ListFollowing)))
+	mux.HandleFunc("POST /api/v1/accounts/{id}/follow", s.ownerAuthed("write:follows", s.relationshipAction(s.followAction)))
+	mux.HandleFunc("POST /api/v1/accounts/{id}/unfollow", s.ownerAuthed("write:follows", s.relationshipAction(s.unfollowAction)))
+	mux.HandleFunc("POST /api/v1/accounts/{id}/block", s.ownerAuthed("write:blocks", s.relationshipAction(s.blockAction)))
+	mux.HandleFunc("POST /api/v1/accounts/{id}/unblock", s.ownerAuthed("write:blocks", s.relationshipAction(s.unblockAction)))
+	mux.HandleFunc("POST /api/v1/accounts/{id}/mute", s.ownerAuthed("write:mutes", s.relationshipAction(s.muteAction)))
+	mux.HandleFunc("POST /api/v1/accounts/{id}/unmute", s.ownerAuthed("write:mutes", s.relationshipAction(s.unmuteAction)))
+	mux.HandleFunc("POST /api/v1/accounts/{id}/remove_from_followers", s.ownerAuthed("write:follows", s.relationshipAction(s.removeFromFollowersAction)))
+	mux.HandleFunc("POST /api/v1/accounts/{id}/note", s.ownerAuthed("write:accounts", s.relationshipAction(s.noteAction)))
+	mux.HandleFunc("GET /api/v2/search", s.optionalAuth(s.getSearch))
+
+	// Mastodon API: streaming (streaming.go). One handler serves the
+	// WebSocket (/api/v1/streaming, /api/v1/streaming/) and the
+	// server-sent events of /api/v1/streaming/user, …/public/local and
+	// the rest; it authenticates itself (the token may also come in
+	// Sec-WebSocket-Protocol).
+	mux.HandleFunc("GET /api/v1/streaming/health", s.getStreamingHealth)
+	mux.HandleFunc("GET /api/v1/streaming", s.api(s.getStreaming))
+	mux.HandleFunc("GET /api/v1/streaming/{stream...}", s.api(s.getStreaming))
+
+	// Mastodon API: media uploads (api_media.go), and the files
+	// themselves. The files route names the three segments media writes
+	// (<yyyy>/<mm>/<name>.<ext>): "/media/{path...}" would conflict
+	// with "/{handle}/{id}".
+	mux.HandleFunc("POST /api/v1/media", s.ownerAuthed("write:media", s.postMedia))
+	mux.HandleFunc("POST /api/v2/media", s.ownerAuthed("write:media", s.postMedia))
+	mux.HandleFunc("GET /api/v1/media/{id}", s.ownerAuthed("write:media", s.getMedia))
+	mux.HandleFunc("PUT /api/v1/media/{id}", s.ownerAuthed("write:media", s.putMedia))
+	mux.HandleFunc("DELETE /api/v1/media/{id}", s.ownerAuthed("write:media", s.deleteMedia))
+	mux.HandleFunc("GET /media/{year}/{month}/{file}", s.ap(s.getMediaFile))
 
 	// Public pages. The mux cannot match "/@{name}", so /{handle} checks
 	// for the @ itself.

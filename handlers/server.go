@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"roost/ap"
 	"roost/markup"
@@ -27,6 +28,9 @@ type Config struct {
 	// development); nil means embedded.
 	Templates fs.FS
 	Static    fs.FS
+	// Streaming is the hub that federation publishes to (ap.Config.Events)
+	// and streaming clients read from; nil means a hub of its own.
+	Streaming *Hub
 }
 
 // Server serves every HTTP surface of Roost.
@@ -54,6 +58,9 @@ func New(ctx context.Context, cfg Config, st *store.Store, fed *ap.Federation, l
 	}
 	if cfg.Static == nil {
 		cfg.Static = static.FS
+	}
+	if cfg.Streaming == nil {
+		cfg.Streaming = NewHub()
 	}
 	s := &Server{
 		cfg:    cfg,
@@ -102,4 +109,23 @@ func (s *Server) owner(ctx context.Context) (*store.Account, error) {
 		return nil, err
 	}
 	return o.Account, nil
+}
+
+// Run does the server's housekeeping until ctx ends: uploads never
+// attached to a status are removed after a day.
+func (s *Server) Run(ctx context.Context) error {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := s.RemoveUnattachedMedia(ctx, time.Now().Add(-24*time.Hour)); err != nil && ctx.Err() == nil {
+			s.log.Error("removing unattached media", "err", err)
+		} else if n > 0 {
+			s.log.Info("removed unattached media", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
 }

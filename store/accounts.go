@@ -196,18 +196,18 @@ func (s *Store) UpdateAccount(ctx context.Context, a *Account) error {
 
 // GetAccount returns the account with the given id.
 func (s *Store) GetAccount(ctx context.Context, id int64) (*Account, error) {
-	return scanAccount(s.r.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE id = ?`, id))
+	return scanAccount(s.queryRow(ctx, `SELECT `+accountColumns+` FROM accounts WHERE id = ?`, id))
 }
 
 // GetAccountByURI returns the account whose actor id is uri.
 func (s *Store) GetAccountByURI(ctx context.Context, uri string) (*Account, error) {
-	return scanAccount(s.r.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE uri = ?`, uri))
+	return scanAccount(s.queryRow(ctx, `SELECT `+accountColumns+` FROM accounts WHERE uri = ?`, uri))
 }
 
 // GetAccountByHandle returns the account username@domain (domain "" for the
 // owner), case-insensitively as WebFinger matches.
 func (s *Store) GetAccountByHandle(ctx context.Context, username, domain string) (*Account, error) {
-	return scanAccount(s.r.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts
+	return scanAccount(s.queryRow(ctx, `SELECT `+accountColumns+` FROM accounts
 		WHERE lower(username) = lower(?) AND lower(domain) = lower(?)`, username, domain))
 }
 
@@ -240,7 +240,7 @@ func (s *Store) CreateOwner(ctx context.Context, o *Owner) error {
 func (s *Store) GetOwner(ctx context.Context) (*Owner, error) {
 	var o Owner
 	var accountID, created int64
-	err := s.r.QueryRowContext(ctx, `SELECT account_id, password_hash, private_key_pem, created_at
+	err := s.queryRow(ctx, `SELECT account_id, password_hash, private_key_pem, created_at
 		FROM owner LIMIT 1`).Scan(&accountID, &o.PasswordHash, &o.PrivateKeyPEM, &created)
 	if err != nil {
 		return nil, notFound(err)

@@ -27,7 +27,7 @@ func (s *Store) SetBookmark(ctx context.Context, statusID int64, on bool) error 
 // IsBookmarked reports whether the owner bookmarked a status.
 func (s *Store) IsBookmarked(ctx context.Context, statusID int64) (bool, error) {
 	var n int
-	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM bookmarks WHERE status_id = ?`, statusID).Scan(&n)
+	err := s.queryRow(ctx, `SELECT count(*) FROM bookmarks WHERE status_id = ?`, statusID).Scan(&n)
 	return n > 0, err
 }
 
@@ -47,7 +47,7 @@ func (s *Store) ListFavouritedBy(ctx context.Context, statusID int64, p Page) ([
 // listInteracting runs a query of (paging id, account) rows.
 func (s *Store) listInteracting(ctx context.Context, q, col string, id int64, p Page) ([]*Account, []int64, error) {
 	where, args, tail, asc := p.clause(col)
-	rows, err := s.r.QueryContext(ctx, q+where+tail, append([]any{id}, args...)...)
+	rows, err := s.query(ctx, q+where+tail, append([]any{id}, args...)...)
 	if err != nil {
 		return nil, nil, err
 	}

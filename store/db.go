@@ -34,10 +34,11 @@ type Config struct {
 
 // Store is the database: one writer connection and a pool of readers.
 type Store struct {
-	w    *sql.DB // exactly one connection: SQLite has one writer at a time
-	r    *sql.DB // read-only pool
-	ids  *idGen
-	path string
+	w     *sql.DB // exactly one connection: SQLite has one writer at a time
+	r     *sql.DB // read-only pool
+	ids   *idGen
+	path  string
+	stmts stmtCache
 }
 
 // Open opens (creating if needed) the database at cfg.Path and applies
@@ -101,6 +102,7 @@ func dsn(path string, readOnly bool) string {
 // no recovery work, and closes every connection.
 func (s *Store) Close() error {
 	_, cerr := s.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+	s.stmts.close()
 	rerr := s.r.Close()
 	werr := s.w.Close()
 	return errors.Join(cerr, rerr, werr)

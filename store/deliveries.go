@@ -103,7 +103,7 @@ func (s *Store) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]
 // worker pages through a long queue with it while earlier jobs are still
 // being sent.
 func (s *Store) DueDeliveriesAfter(ctx context.Context, now time.Time, afterID int64, limit int) ([]*Delivery, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries
+	rows, err := s.query(ctx, `SELECT `+deliveryColumns+` FROM deliveries
 		WHERE next_at <= ? AND id > ? ORDER BY id LIMIT ?`, millis(now), afterID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list due deliveries: %w", err)
@@ -127,7 +127,7 @@ func (s *Store) DueDeliveriesAfter(ctx context.Context, now time.Time, afterID i
 // tried); ok is false when the queue is empty.
 func (s *Store) NextDeliveryAt(ctx context.Context) (next time.Time, ok bool, err error) {
 	var ms sql.NullInt64
-	if err := s.r.QueryRowContext(ctx, `SELECT min(next_at) FROM deliveries`).Scan(&ms); err != nil {
+	if err := s.queryRow(ctx, `SELECT min(next_at) FROM deliveries`).Scan(&ms); err != nil {
 		return time.Time{}, false, fmt.Errorf("next delivery: %w", err)
 	}
 	if !ms.Valid {
@@ -176,7 +176,7 @@ func (s *Store) RescheduleDelivery(ctx context.Context, id int64, attempts int, 
 // CountDeliveries counts queued jobs.
 func (s *Store) CountDeliveries(ctx context.Context) (int, error) {
 	var n int
-	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM deliveries`).Scan(&n); err != nil {
+	if err := s.queryRow(ctx, `SELECT count(*) FROM deliveries`).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count deliveries: %w", err)
 	}
 	return n, nil
@@ -187,7 +187,7 @@ func (s *Store) CountDeliveries(ctx context.Context) (int, error) {
 // already are being sent.
 func (s *Store) NextDeliveryAfter(ctx context.Context, t time.Time) (next time.Time, ok bool, err error) {
 	var ms sql.NullInt64
-	if err := s.r.QueryRowContext(ctx, `SELECT min(next_at) FROM deliveries WHERE next_at > ?`, millis(t)).Scan(&ms); err != nil {
+	if err := s.queryRow(ctx, `SELECT min(next_at) FROM deliveries WHERE next_at > ?`, millis(t)).Scan(&ms); err != nil {
 		return time.Time{}, false, fmt.Errorf("next delivery after %v: %w", t, err)
 	}
 	if !ms.Valid {

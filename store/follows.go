@@ -26,7 +26,7 @@ func (s *Store) InsertFollow(ctx context.Context, f *Follow) error {
 // CountFollowers counts accepted followers of accountID.
 func (s *Store) CountFollowers(ctx context.Context, accountID int64) (int, error) {
 	var n int
-	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM follows WHERE target_account_id = ? AND pending = 0`,
+	err := s.queryRow(ctx, `SELECT count(*) FROM follows WHERE target_account_id = ? AND pending = 0`,
 		accountID).Scan(&n)
 	return n, err
 }
@@ -34,7 +34,7 @@ func (s *Store) CountFollowers(ctx context.Context, accountID int64) (int, error
 // CountFollowing counts the accounts accountID follows (accepted).
 func (s *Store) CountFollowing(ctx context.Context, accountID int64) (int, error) {
 	var n int
-	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM follows WHERE account_id = ? AND pending = 0`,
+	err := s.queryRow(ctx, `SELECT count(*) FROM follows WHERE account_id = ? AND pending = 0`,
 		accountID).Scan(&n)
 	return n, err
 }
@@ -66,4 +66,14 @@ type prefixScanner struct {
 
 func (p prefixScanner) Scan(dest ...any) error {
 	return p.sc.Scan(append([]any{p.first}, dest...)...)
+}
+
+// SetFollowOptions changes whether a follow shows boosts and notifies of
+// posts.
+func (s *Store) SetFollowOptions(ctx context.Context, accountID, targetID int64, showReblogs, notify bool) error {
+	return s.Update(ctx, func(tx *Tx) error {
+		_, err := tx.tx.ExecContext(ctx, `UPDATE follows SET show_reblogs = ?, notify = ? WHERE account_id = ? AND target_account_id = ?`,
+			showReblogs, notify, accountID, targetID)
+		return err
+	})
 }

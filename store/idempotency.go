@@ -14,7 +14,7 @@ const idempotencyTTL = time.Hour
 // ErrNotFound.
 func (s *Store) IdempotentStatus(ctx context.Context, key string) (int64, error) {
 	var id int64
-	err := s.r.QueryRowContext(ctx, `SELECT status_id FROM idempotency_keys WHERE key = ? AND created_at > ?`,
+	err := s.queryRow(ctx, `SELECT status_id FROM idempotency_keys WHERE key = ? AND created_at > ?`,
 		key, millis(time.Now().Add(-idempotencyTTL))).Scan(&id)
 	return id, notFound(err)
 }

@@ -42,7 +42,7 @@ func (s *Store) EnqueueInbox(ctx context.Context, activityID, signer string, bod
 
 // DueInbox returns up to limit queued activities due at now, oldest first.
 func (s *Store) DueInbox(ctx context.Context, now time.Time, limit int) ([]*InboxItem, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, activity_id, signer, body, received_at, attempts
+	rows, err := s.query(ctx, `SELECT id, activity_id, signer, body, received_at, attempts
 		FROM inbox_queue WHERE next_at <= ? ORDER BY id LIMIT ?`, millis(now), limit)
 	if err != nil {
 		return nil, err
@@ -64,7 +64,7 @@ func (s *Store) DueInbox(ctx context.Context, now time.Time, limit int) ([]*Inbo
 // NextInboxAt is when the earliest queued activity is due.
 func (s *Store) NextInboxAt(ctx context.Context) (time.Time, bool, error) {
 	var ms sql.NullInt64
-	if err := s.r.QueryRowContext(ctx, `SELECT min(next_at) FROM inbox_queue`).Scan(&ms); err != nil || !ms.Valid {
+	if err := s.queryRow(ctx, `SELECT min(next_at) FROM inbox_queue`).Scan(&ms); err != nil || !ms.Valid {
 		return time.Time{}, false, err
 	}
 	return fromMillis(ms.Int64), true, nil
@@ -90,6 +90,6 @@ func (s *Store) RetryInbox(ctx context.Context, id int64, attempts int, next tim
 // CountInbox counts queued activities.
 func (s *Store) CountInbox(ctx context.Context) (int, error) {
 	var n int
-	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM inbox_queue`).Scan(&n)
+	err := s.queryRow(ctx, `SELECT count(*) FROM inbox_queue`).Scan(&n)
 	return n, err
 }

@@ -182,7 +182,7 @@ func (s *Store) GetOAuthToken(ctx context.Context, token string) (*OAuthToken, e
 	var t OAuthToken
 	var scopes string
 	var created, used int64
-	err := s.r.QueryRowContext(ctx, `SELECT id, app_id, scopes, owner, created_at, last_used_at
+	err := s.queryRow(ctx, `SELECT id, app_id, scopes, owner, created_at, last_used_at
 		FROM oauth_tokens WHERE token_hash = ?`, HashSecret(token)).
 		Scan(&t.ID, &t.AppID, &scopes, &t.Owner, &created, &used)
 	if err != nil {

@@ -82,6 +82,6 @@ func (s *Store) GetAccountByKeyID(ctx context.Context, keyID string) (*Account, 
 	}
 	// public_key_id has no index (yet): a scan of a single user's
 	// accounts per lookup costs well under a millisecond.
-	return scanAccount(s.r.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts
+	return scanAccount(s.queryRow(ctx, `SELECT `+accountColumns+` FROM accounts
 		WHERE public_key_id = ? ORDER BY fetched_at DESC LIMIT 1`, keyID))
 }

@@ -16,7 +16,7 @@ const (
 // GetSetting returns the value stored under key, or ErrNotFound.
 func (s *Store) GetSetting(ctx context.Context, key string) (string, error) {
 	var v string
-	err := s.r.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
+	err := s.queryRow(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
 	if err != nil {
 		return "", notFound(err)
 	}
@@ -33,4 +33,45 @@ func (s *Store) SetSetting(ctx context.Context, key, value string) error {
 		}
 		return nil
 	})
+}
+
+// Posting defaults the owner sets in an app (update_credentials source[…]).
+const (
+	SettingDefaultPrivacy   = "default_privacy"
+	SettingDefaultSensitive = "default_sensitive"
+	SettingDefaultLanguage  = "default_language"
+)
+
+// PostingDefaults are the owner's defaults for new statuses.
+type PostingDefaults struct {
+	Privacy   string
+	Sensitive bool
+	Language  string
+}
+
+// GetPostingDefaults reads the owner's posting defaults (public, not
+// sensitive, no language until set).
+func (s *Store) GetPostingDefaults(ctx context.Context) (PostingDefaults, error) {
+	d := PostingDefaults{Privacy: Public}
+	rows, err := s.query(ctx, `SELECT key, value FROM settings WHERE key IN (?, ?, ?)`,
+		SettingDefaultPrivacy, SettingDefaultSensitive, SettingDefaultLanguage)
+	if err != nil {
+		return d, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			return d, err
+		}
+		switch k {
+		case SettingDefaultPrivacy:
+			d.Privacy = v
+		case SettingDefaultSensitive:
+			d.Sensitive = v == "1"
+		case SettingDefaultLanguage:
+			d.Language = v
+		}
+	}
+	return d, rows.Err()
 }

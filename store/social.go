@@ -37,14 +37,14 @@ func (tx *Tx) DeleteFavourite(accountID, statusID int64) (removed bool, err erro
 
 // FavouriteByURI returns the account and status of the Like with id uri.
 func (s *Store) FavouriteByURI(ctx context.Context, uri string) (accountID, statusID int64, err error) {
-	err = s.r.QueryRowContext(ctx, `SELECT account_id, status_id FROM favourites WHERE uri = ?`, uri).Scan(&accountID, &statusID)
+	err = s.queryRow(ctx, `SELECT account_id, status_id FROM favourites WHERE uri = ?`, uri).Scan(&accountID, &statusID)
 	return accountID, statusID, notFound(err)
 }
 
 // HasFavourited reports whether accountID favourited statusID.
 func (s *Store) HasFavourited(ctx context.Context, accountID, statusID int64) (bool, error) {
 	var n int
-	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM favourites WHERE account_id = ? AND status_id = ?`, accountID, statusID).Scan(&n)
+	err := s.queryRow(ctx, `SELECT count(*) FROM favourites WHERE account_id = ? AND status_id = ?`, accountID, statusID).Scan(&n)
 	return n > 0, err
 }
 
@@ -64,7 +64,7 @@ func (tx *Tx) DeleteReactionByURI(accountID int64, uri string) error {
 // CountReactions counts the reactions on a status.
 func (s *Store) CountReactions(ctx context.Context, statusID int64) (int, error) {
 	var n int
-	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM reactions WHERE status_id = ?`, statusID).Scan(&n)
+	err := s.queryRow(ctx, `SELECT count(*) FROM reactions WHERE status_id = ?`, statusID).Scan(&n)
 	return n, err
 }
 
@@ -132,7 +132,7 @@ func (s *Store) ListNotifications(ctx context.Context, types []string, p Page) (
 		}
 	}
 	where, pargs, tail, asc := p.clause("id")
-	rows, err := s.r.QueryContext(ctx, q+where+tail, append(args, pargs...)...)
+	rows, err := s.query(ctx, q+where+tail, append(args, pargs...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -174,7 +174,7 @@ func (tx *Tx) InsertFollow(f *Follow) error {
 func (s *Store) GetFollow(ctx context.Context, accountID, targetID int64) (*Follow, error) {
 	var f Follow
 	var at int64
-	err := s.r.QueryRowContext(ctx, `SELECT id, account_id, target_account_id, uri, pending, show_reblogs, notify, created_at
+	err := s.queryRow(ctx, `SELECT id, account_id, target_account_id, uri, pending, show_reblogs, notify, created_at
 		FROM follows WHERE account_id = ? AND target_account_id = ?`, accountID, targetID).Scan(&f.ID, &f.AccountID,
 		&f.TargetAccountID, &f.URI, &f.Pending, &f.ShowReblogs, &f.Notify, &at)
 	if err != nil {
@@ -207,7 +207,7 @@ func (tx *Tx) DeleteFollow(accountID, targetID int64) (removed bool, err error) 
 // Follows reports whether accountID follows targetID (accepted).
 func (s *Store) Follows(ctx context.Context, accountID, targetID int64) (bool, error) {
 	var n int
-	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM follows WHERE account_id = ? AND target_account_id = ? AND pending = 0`,
+	err := s.queryRow(ctx, `SELECT count(*) FROM follows WHERE account_id = ? AND target_account_id = ? AND pending = 0`,
 		accountID, targetID).Scan(&n)
 	return n > 0, err
 }
@@ -215,7 +215,7 @@ func (s *Store) Follows(ctx context.Context, accountID, targetID int64) (bool, e
 // ListFollowerAccounts returns every accepted follower of accountID, for
 // delivery.
 func (s *Store) ListFollowerAccounts(ctx context.Context, accountID int64) ([]*Account, error) {
-	return scanAccounts(s.r.QueryContext(ctx, `SELECT `+prefixed("a.", accountColumns)+` FROM follows f
+	return scanAccounts(s.query(ctx, `SELECT `+prefixed("a.", accountColumns)+` FROM follows f
 		JOIN accounts a ON a.id = f.account_id WHERE f.target_account_id = ? AND f.pending = 0`, accountID))
 }
 
@@ -235,7 +235,7 @@ func (tx *Tx) DeleteBlock(accountID, targetID int64) error {
 // Blocks reports whether accountID blocks targetID.
 func (s *Store) Blocks(ctx context.Context, accountID, targetID int64) (bool, error) {
 	var n int
-	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM blocks WHERE account_id = ? AND target_account_id = ?`,
+	err := s.queryRow(ctx, `SELECT count(*) FROM blocks WHERE account_id = ? AND target_account_id = ?`,
 		accountID, targetID).Scan(&n)
 	return n > 0, err
 }
@@ -260,7 +260,7 @@ func (s *Store) UnblockDomain(ctx context.Context, domain string) error {
 // DomainBlocked reports whether host or any parent domain of it is blocked.
 func (s *Store) DomainBlocked(ctx context.Context, host string) (bool, error) {
 	var n int
-	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM domain_blocks WHERE lower(?) = domain OR lower(?) LIKE '%.' || domain`,
+	err := s.queryRow(ctx, `SELECT count(*) FROM domain_blocks WHERE lower(?) = domain OR lower(?) LIKE '%.' || domain`,
 		host, host).Scan(&n)
 	return n > 0, err
 }
@@ -321,7 +321,7 @@ func (tx *Tx) InsertPollVote(statusID, accountID int64, choice int, uri string, 
 
 // PollVotes returns the choices accountID made in the poll of statusID.
 func (s *Store) PollVotes(ctx context.Context, statusID, accountID int64) ([]int, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT choice FROM poll_votes WHERE status_id = ? AND account_id = ? ORDER BY choice`,
+	rows, err := s.query(ctx, `SELECT choice FROM poll_votes WHERE status_id = ? AND account_id = ? ORDER BY choice`,
 		statusID, accountID)
 	if err != nil {
 		return nil, err
@@ -340,27 +340,27 @@ func (s *Store) PollVotes(ctx context.Context, statusID, accountID int64) ([]int
 
 // ListPollVoters returns the accounts that voted in the poll of statusID.
 func (s *Store) ListPollVoters(ctx context.Context, statusID int64) ([]*Account, error) {
-	return scanAccounts(s.r.QueryContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE id IN
+	return scanAccounts(s.query(ctx, `SELECT `+accountColumns+` FROM accounts WHERE id IN
 		(SELECT account_id FROM poll_votes WHERE status_id = ?)`, statusID))
 }
 
 // HasBoosted reports whether accountID boosted statusID.
 func (s *Store) HasBoosted(ctx context.Context, accountID, statusID int64) (bool, error) {
 	var n int
-	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM statuses WHERE account_id = ? AND reblog_of_id = ?`,
+	err := s.queryRow(ctx, `SELECT count(*) FROM statuses WHERE account_id = ? AND reblog_of_id = ?`,
 		accountID, statusID).Scan(&n)
 	return n > 0, err
 }
 
 // GetBoost returns accountID's boost of statusID.
 func (s *Store) GetBoost(ctx context.Context, accountID, statusID int64) (*Status, error) {
-	return scanStatus(s.r.QueryRowContext(ctx, `SELECT `+statusColumns+` FROM statuses WHERE account_id = ? AND reblog_of_id = ?`,
+	return scanStatus(s.queryRow(ctx, `SELECT `+statusColumns+` FROM statuses WHERE account_id = ? AND reblog_of_id = ?`,
 		accountID, statusID))
 }
 
 // ExpiredPolls returns the open polls of local statuses past their end.
 func (s *Store) ExpiredPolls(ctx context.Context, now time.Time) ([]int64, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT p.status_id FROM polls p JOIN statuses s ON s.id = p.status_id
+	rows, err := s.query(ctx, `SELECT p.status_id FROM polls p JOIN statuses s ON s.id = p.status_id
 		WHERE p.closed = 0 AND p.expires_at IS NOT NULL AND p.expires_at <= ? AND s.local = 1`, millis(now))
 	if err != nil {
 		return nil, err
@@ -381,4 +381,77 @@ func (s *Store) ExpiredPolls(ctx context.Context, now time.Time) ([]int64, error
 func (tx *Tx) ClosePoll(statusID int64) error {
 	_, err := tx.tx.ExecContext(tx.ctx, `UPDATE polls SET closed = 1, updated_at = ? WHERE status_id = ?`, millis(time.Now()), statusID)
 	return err
+}
+
+// GetNotification returns one notification.
+func (s *Store) GetNotification(ctx context.Context, id int64) (*Notification, error) {
+	var n Notification
+	var sid, tid sql.NullInt64
+	var at int64
+	err := s.queryRow(ctx, `SELECT id, type, from_account_id, status_id, target_account_id, created_at, read
+		FROM notifications WHERE id = ?`, id).Scan(&n.ID, &n.Type, &n.FromAccountID, &sid, &tid, &at, &n.Read)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	n.StatusID, n.TargetAccountID, n.CreatedAt = nullInt(sid), nullInt(tid), fromMillis(at)
+	return &n, nil
+}
+
+// DismissNotification deletes one notification (all of them when id is 0).
+func (s *Store) DismissNotification(ctx context.Context, id int64) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		var err error
+		if id == 0 {
+			_, err = tx.ExecContext(ctx, `DELETE FROM notifications`)
+		} else {
+			_, err = tx.ExecContext(ctx, `DELETE FROM notifications WHERE id = ?`, id)
+		}
+		return err
+	})
+}
+
+// CountNotificationsAfter counts notifications newer than id (capped).
+func (s *Store) CountNotificationsAfter(ctx context.Context, id int64, types []string, limit int) (int, error) {
+	q := `SELECT count(*) FROM (SELECT 1 FROM notifications WHERE id > ?`
+	args := []any{id}
+	if len(types) > 0 {
+		q += ` AND type IN (` + placeholders(len(types)) + `)`
+		for _, t := range types {
+			args = append(args, t)
+		}
+	}
+	var n int
+	err := s.queryRow(ctx, q+` LIMIT ?)`, append(args, limit)...).Scan(&n)
+	return n, err
+}
+
+// Marker is where the owner stopped reading a timeline.
+type Marker struct {
+	Timeline   string
+	LastReadID int64
+	Version    int
+	UpdatedAt  time.Time
+}
+
+// GetMarker returns the marker of a timeline (home, notifications).
+func (s *Store) GetMarker(ctx context.Context, timeline string) (*Marker, error) {
+	m := &Marker{Timeline: timeline}
+	var at int64
+	err := s.queryRow(ctx, `SELECT last_read_id, version, updated_at FROM markers WHERE timeline = ?`, timeline).
+		Scan(&m.LastReadID, &m.Version, &at)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	m.UpdatedAt = fromMillis(at)
+	return m, nil
+}
+
+// SetMarker moves the marker of a timeline and bumps its version.
+func (s *Store) SetMarker(ctx context.Context, timeline string, lastReadID int64) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO markers (timeline, last_read_id, version, updated_at) VALUES (?, ?, 0, ?)
+			ON CONFLICT (timeline) DO UPDATE SET last_read_id = excluded.last_read_id, version = version + 1,
+			updated_at = excluded.updated_at`, timeline, lastReadID, millis(time.Now()))
+		return err
+	})
 }

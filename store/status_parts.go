@@ -275,14 +275,14 @@ func (tx *Tx) AddTombstone(uri string) error {
 // IsTombstone reports whether uri was deleted.
 func (s *Store) IsTombstone(ctx context.Context, uri string) (bool, error) {
 	var n int
-	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM tombstones WHERE uri = ?`, uri).Scan(&n)
+	err := s.queryRow(ctx, `SELECT count(*) FROM tombstones WHERE uri = ?`, uri).Scan(&n)
 	return n > 0, err
 }
 
 // GetStatusParts loads a status's mentions, tags, media and poll.
 func (s *Store) GetStatusParts(ctx context.Context, id int64) (*StatusParts, error) {
 	p := &StatusParts{}
-	rows, err := s.r.QueryContext(ctx, `SELECT account_id FROM mentions WHERE status_id = ? ORDER BY account_id`, id)
+	rows, err := s.query(ctx, `SELECT account_id FROM mentions WHERE status_id = ? ORDER BY account_id`, id)
 	if err != nil {
 		return nil, err
 	}
@@ -292,7 +292,7 @@ func (s *Store) GetStatusParts(ctx context.Context, id int64) (*StatusParts, err
 		p.Mentions = append(p.Mentions, a)
 	}
 	rows.Close()
-	rows, err = s.r.QueryContext(ctx, `SELECT t.name FROM status_tags st JOIN tags t ON t.id = st.tag_id WHERE st.status_id = ? ORDER BY t.name`, id)
+	rows, err = s.query(ctx, `SELECT t.name FROM status_tags st JOIN tags t ON t.id = st.tag_id WHERE st.status_id = ? ORDER BY t.name`, id)
 	if err != nil {
 		return nil, err
 	}
@@ -328,7 +328,7 @@ func scanMedia(sc scanner) (*Media, error) {
 }
 
 func (s *Store) statusMedia(ctx context.Context, id int64) ([]*Media, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+mediaColumns+` FROM media_attachments WHERE status_id = ? ORDER BY position`, id)
+	rows, err := s.query(ctx, `SELECT `+mediaColumns+` FROM media_attachments WHERE status_id = ? ORDER BY position`, id)
 	if err != nil {
 		return nil, err
 	}
@@ -350,7 +350,7 @@ func (s *Store) GetPoll(ctx context.Context, statusID int64) (*Poll, error) {
 	var opts string
 	var expires sql.NullInt64
 	var updated int64
-	err := s.r.QueryRowContext(ctx, `SELECT status_id, multiple, options, voters_count, expires_at, closed, updated_at
+	err := s.queryRow(ctx, `SELECT status_id, multiple, options, voters_count, expires_at, closed, updated_at
 		FROM polls WHERE status_id = ?`, statusID).Scan(&p.StatusID, &p.Multiple, &opts, &p.VotersCount, &expires, &p.Closed, &updated)
 	if err != nil {
 		return nil, notFound(err)
@@ -373,7 +373,7 @@ type StatusEdit struct {
 // ListStatusEdits returns every version of a status, oldest first (empty
 // if it was never edited).
 func (s *Store) ListStatusEdits(ctx context.Context, statusID int64) ([]StatusEdit, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT content, spoiler_text, sensitive, created_at FROM status_edits
+	rows, err := s.query(ctx, `SELECT content, spoiler_text, sensitive, created_at FROM status_edits
 		WHERE status_id = ? ORDER BY id`, statusID)
 	if err != nil {
 		return nil, err
@@ -394,5 +394,5 @@ func (s *Store) ListStatusEdits(ctx context.Context, statusID int64) ([]StatusEd
 
 // GetMedia returns an attachment.
 func (s *Store) GetMedia(ctx context.Context, id int64) (*Media, error) {
-	return scanMedia(s.r.QueryRowContext(ctx, `SELECT `+mediaColumns+` FROM media_attachments WHERE id = ?`, id))
+	return scanMedia(s.queryRow(ctx, `SELECT `+mediaColumns+` FROM media_attachments WHERE id = ?`, id))
 }

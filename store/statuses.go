@@ -127,12 +127,12 @@ func insertStatus(ctx context.Context, tx *sql.Tx, st *Status) error {
 
 // GetStatus returns the status with the given id.
 func (s *Store) GetStatus(ctx context.Context, id int64) (*Status, error) {
-	return scanStatus(s.r.QueryRowContext(ctx, `SELECT `+statusColumns+` FROM statuses WHERE id = ?`, id))
+	return scanStatus(s.queryRow(ctx, `SELECT `+statusColumns+` FROM statuses WHERE id = ?`, id))
 }
 
 // GetStatusByURI returns the status whose ActivityPub id is uri.
 func (s *Store) GetStatusByURI(ctx context.Context, uri string) (*Status, error) {
-	return scanStatus(s.r.QueryRowContext(ctx, `SELECT `+statusColumns+` FROM statuses WHERE uri = ?`, uri))
+	return scanStatus(s.queryRow(ctx, `SELECT `+statusColumns+` FROM statuses WHERE uri = ?`, uri))
 }
 
 // AccountStatusesFilter narrows ListAccountStatuses.
@@ -143,6 +143,10 @@ type AccountStatusesFilter struct {
 	ExcludeReplies bool
 	// ExcludeReblogs leaves out boosts.
 	ExcludeReblogs bool
+	// OnlyMedia keeps statuses with attachments.
+	OnlyMedia bool
+	// Tag keeps statuses with this hashtag.
+	Tag string
 }
 
 // ListAccountStatuses lists an account's statuses and boosts, newest first.
@@ -163,8 +167,15 @@ func (s *Store) ListAccountStatuses(ctx context.Context, accountID int64, f Acco
 	if f.ExcludeReblogs {
 		q += ` AND reblog_of_id IS NULL`
 	}
+	if f.OnlyMedia {
+		q += ` AND EXISTS (SELECT 1 FROM media_attachments m WHERE m.status_id = statuses.id)`
+	}
+	if f.Tag != "" {
+		q += ` AND id IN (SELECT st.status_id FROM status_tags st JOIN tags t ON t.id = st.tag_id WHERE t.name = ?)`
+		args = append(args, f.Tag)
+	}
 	where, pargs, tail, asc := p.clause("id")
-	out, err := scanStatuses(s.r.QueryContext(ctx, q+where+tail, append(args, pargs...)...))
+	out, err := scanStatuses(s.query(ctx, q+where+tail, append(args, pargs...)...))
 	if err != nil {
 		return nil, fmt.Errorf("list statuses of %d: %w", accountID, err)
 	}
@@ -176,7 +187,7 @@ func (s *Store) ListAccountStatuses(ctx context.Context, accountID int64, f Acco
 
 // ListPinned returns an account's pinned statuses, most recently pinned first.
 func (s *Store) ListPinned(ctx context.Context, accountID int64) ([]*Status, error) {
-	return scanStatuses(s.r.QueryContext(ctx, `SELECT `+statusColumns+` FROM statuses
+	return scanStatuses(s.query(ctx, `SELECT `+statusColumns+` FROM statuses
 		WHERE account_id = ? AND pinned_at IS NOT NULL ORDER BY pinned_at DESC`, accountID))
 }
 
@@ -192,7 +203,7 @@ func (s *Store) CountStatuses(ctx context.Context, accountID int64, visibilities
 		}
 	}
 	var n int
-	err := s.r.QueryRowContext(ctx, q, args...).Scan(&n)
+	err := s.queryRow(ctx, q, args...).Scan(&n)
 	return n, err
 }
 
@@ -201,7 +212,7 @@ const MaxThreadDepth = 64
 
 // Ancestors returns the statuses st replies to, oldest first.
 func (s *Store) Ancestors(ctx context.Context, st *Status) ([]*Status, error) {
-	out, err := scanStatuses(s.r.QueryContext(ctx, `WITH RECURSIVE up(id, depth) AS (
+	out, err := scanStatuses(s.query(ctx, `WITH RECURSIVE up(id, depth) AS (
 			SELECT in_reply_to_id, 1 FROM statuses WHERE id = ? AND in_reply_to_id IS NOT NULL
 			UNION ALL
 			SELECT s.in_reply_to_id, up.depth + 1 FROM statuses s JOIN up ON s.id = up.id
@@ -217,7 +228,7 @@ func (s *Store) Ancestors(ctx context.Context, st *Status) ([]*Status, error) {
 // Descendants returns the replies to st and their replies, in thread order
 // (depth first, oldest reply first at each level).
 func (s *Store) Descendants(ctx context.Context, st *Status) ([]*Status, error) {
-	out, err := scanStatuses(s.r.QueryContext(ctx, `WITH RECURSIVE down(id, path, depth) AS (
+	out, err := scanStatuses(s.query(ctx, `WITH RECURSIVE down(id, path, depth) AS (
 			SELECT id, printf('%020d', id), 1 FROM statuses WHERE in_reply_to_id = ?
 			UNION ALL
 			SELECT s.id, down.path || '/' || printf('%020d', s.id), down.depth + 1
@@ -233,14 +244,14 @@ func (s *Store) Descendants(ctx context.Context, st *Status) ([]*Status, error) 
 // CountLocalStatuses counts the owner's statuses (nodeinfo localPosts).
 func (s *Store) CountLocalStatuses(ctx context.Context) (int, error) {
 	var n int
-	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM statuses WHERE local = 1 AND reblog_of_id IS NULL`).Scan(&n)
+	err := s.queryRow(ctx, `SELECT count(*) FROM statuses WHERE local = 1 AND reblog_of_id IS NULL`).Scan(&n)
 	return n, err
 }
 
 // LastLocalStatusAt returns when the owner last posted, or the zero time.
 func (s *Store) LastLocalStatusAt(ctx context.Context) (time.Time, error) {
 	var ms sql.NullInt64
-	err := s.r.QueryRowContext(ctx, `SELECT max(created_at) FROM statuses WHERE local = 1`).Scan(&ms)
+	err := s.queryRow(ctx, `SELECT max(created_at) FROM statuses WHERE local = 1`).Scan(&ms)
 	if err != nil || !ms.Valid {
 		return time.Time{}, err
 	}

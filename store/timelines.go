@@ -15,7 +15,7 @@ func (s *Store) ListHomeTimeline(ctx context.Context, ownerID int64, p Page) ([]
 	q := `SELECT ` + prefixed("s.", statusColumns) + ` FROM statuses s
 		LEFT JOIN follows f ON f.account_id = ? AND f.target_account_id = s.account_id AND f.pending = 0
 		WHERE (s.account_id = ? OR (f.id IS NOT NULL AND (s.reblog_of_id IS NULL OR f.show_reblogs = 1)))` + where + tail
-	out, err := scanStatuses(s.r.QueryContext(ctx, q, append([]any{ownerID, ownerID}, args...)...))
+	out, err := scanStatuses(s.query(ctx, q, append([]any{ownerID, ownerID}, args...)...))
 	if err != nil {
 		return nil, fmt.Errorf("home timeline: %w", err)
 	}
@@ -51,7 +51,7 @@ func (s *Store) ListPublicTimeline(ctx context.Context, f PublicFilter, p Page) 
 		args = append(args, f.Tag)
 	}
 	where, pargs, tail, asc := p.clause("s.id")
-	out, err := scanStatuses(s.r.QueryContext(ctx, q+where+tail, append(args, pargs...)...))
+	out, err := scanStatuses(s.query(ctx, q+where+tail, append(args, pargs...)...))
 	if err != nil {
 		return nil, fmt.Errorf("public timeline: %w", err)
 	}
