@@ -266,3 +266,54 @@ func linkURL(header, rel string) string {
 	}
 	return ""
 }
+
+// TestGroupedNotifications: favourites and boosts of one status by two
+// people come as one group each, with both accounts, in Mastodon 4.3's
+// shape (api_versions.mastodon 2 promises this endpoint).
+func TestGroupedNotifications(t *testing.T) {
+	ctx := context.Background()
+	n := newFedNet()
+	a := newInstance(t, n, "a.test", "alice", false)
+	b := newInstance(t, n, "b.test", "bob", false)
+	c := newInstance(t, n, "c.test", "carol", false)
+	for _, in := range []*instance{b, c} {
+		if err := in.fed.Follow(ctx, in.resolve("alice@a.test")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	settle(t, a, b, c)
+	post := a.post("<p>like me</p>", store.Public)
+	settle(t, a, b, c)
+	for _, in := range []*instance{b, c} {
+		st := in.status(post.URI)
+		if err := in.fed.Favourite(ctx, st); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := in.fed.Boost(ctx, st); err != nil {
+			t.Fatal(err)
+		}
+	}
+	settle(t, a, b, c)
+	var raw any
+	a.api("read").do("GET", "/api/v2/notifications", nil, nil, &raw)
+	res := checkShape(t, "GroupedNotificationsResults", raw)
+	groups := res["notification_groups"].([]any)
+	byType := map[string]map[string]any{}
+	for _, g := range groups {
+		gm := checkShape(t, "NotificationGroup", g)
+		byType[gm["type"].(string)] = gm
+	}
+	for _, typ := range []string{"favourite", "reblog", "follow"} {
+		g := byType[typ]
+		if g == nil {
+			t.Errorf("no %s group in %v", typ, groups)
+			continue
+		}
+		if g["notifications_count"] != 2.0 || len(g["sample_account_ids"].([]any)) != 2 {
+			t.Errorf("%s group = %v", typ, g)
+		}
+	}
+	if len(groups) != 3 || len(res["accounts"].([]any)) != 2 || len(res["statuses"].([]any)) != 1 {
+		t.Errorf("groups %d, accounts %d, statuses %d; want 3, 2, 1", len(groups), len(res["accounts"].([]any)), len(res["statuses"].([]any)))
+	}
+}

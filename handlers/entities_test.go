@@ -276,7 +276,7 @@ func checkStrict(t testing.TB, where string, v any) {
 }
 
 // checkShape runs both checks on v, a Go value or a decoded document.
-func checkShape(t *testing.T, entity string, v any) map[string]any {
+func checkShape(t testing.TB, entity string, v any) map[string]any {
 	t.Helper()
 	m := decodeObject(t, v)
 	checkEntity(t, entity, entity, m)
@@ -285,7 +285,7 @@ func checkShape(t *testing.T, entity string, v any) map[string]any {
 }
 
 // decodeObject turns v into its JSON object, as an app would see it.
-func decodeObject(t *testing.T, v any) map[string]any {
+func decodeObject(t testing.TB, v any) map[string]any {
 	t.Helper()
 	b, err := json.Marshal(v)
 	if err != nil {

@@ -83,6 +83,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/timelines/tag/{hashtag}", s.optionalAuth(s.getTagTimeline))
 	mux.HandleFunc("GET /api/v1/notifications", s.ownerAuthed("read:notifications", s.getNotifications))
 	mux.HandleFunc("GET /api/v1/notifications/unread_count", s.ownerAuthed("read:notifications", s.getUnreadCount))
+	mux.HandleFunc("GET /api/v2/notifications", s.ownerAuthed("read:notifications", s.getGroupedNotifications))
+	mux.HandleFunc("GET /api/v2/notifications/unread_count", s.ownerAuthed("read:notifications", s.getUnreadCount))
 	mux.HandleFunc("GET /api/v1/notifications/{id}", s.ownerAuthed("read:notifications", s.getNotification))
 	mux.HandleFunc("POST /api/v1/notifications/clear", s.ownerAuthed("write:notifications", s.postClearNotifications))
 	mux.HandleFunc("POST /api/v1/notifications/{id}/dismiss", s.ownerAuthed("write:notifications", s.postDismissNotification))
