@@ -71,6 +71,8 @@ type instance struct {
 	owner *store.Account
 	key   string // the owner's private key PEM
 	net   *fedNet
+	hub   *Hub
+	addr  string // the listener, for clients that dial it directly
 }
 
 func newInstance(t testing.TB, n *fedNet, host, username string, locked bool) *instance {
@@ -91,11 +93,12 @@ func newInstance(t testing.TB, n *fedNet, host, username string, locked bool) *i
 	}
 	owner, priv := o.Account, o.PrivateKeyPEM
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	fed, err := ap.New(ctx, ap.Config{URLs: urls, UserAgent: "Roost/test", Insecure: true, DialContext: n.dial, Now: n.now}, st, log)
+	hub := NewHub()
+	fed, err := ap.New(ctx, ap.Config{URLs: urls, UserAgent: "Roost/test", Insecure: true, DialContext: n.dial, Now: n.now, Events: hub}, st, log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := New(ctx, Config{BaseURL: urls.Base, Version: "test"}, st, fed, log)
+	srv, err := New(ctx, Config{BaseURL: urls.Base, Version: "test", Streaming: hub, MediaDir: filepath.Join(t.TempDir(), "media")}, st, fed, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,11 +108,11 @@ func newInstance(t testing.TB, n *fedNet, host, username string, locked bool) *i
 	}
 	hs := &http.Server{Handler: srv.Handler()}
 	go hs.Serve(ln)
-	t.Cleanup(func() { hs.Close() })
+	t.Cleanup(func() { hub.Close(); hs.Close() })
 	n.mu.Lock()
 	n.addrs[host] = ln.Addr().String()
 	n.mu.Unlock()
-	return &instance{t: t, host: host, st: st, fed: fed, urls: urls, owner: owner, key: priv, net: n}
+	return &instance{t: t, host: host, st: st, fed: fed, urls: urls, owner: owner, key: priv, net: n, hub: hub, addr: ln.Addr().String()}
 }
 
 // settle drains every instance's delivery and inbox queues until nothing

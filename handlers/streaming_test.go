@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -52,38 +51,8 @@ func newStreamEnv(t *testing.T) (*testEnv, *Hub) {
 // instance and the base URL of its listener.
 func newStreamInstance(t *testing.T, n *fedNet, host, username string) (*instance, *Hub, string) {
 	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, store.Config{Path: filepath.Join(t.TempDir(), "roost.db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	urls := ap.URLs{Base: "http://" + host, Username: username}
-	o, err := ap.CreateOwner(ctx, st, urls, testKey(t), "x", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hub := NewHub()
-	fed, err := ap.New(ctx, ap.Config{URLs: urls, UserAgent: "Roost/test", Insecure: true, DialContext: n.dial, Now: n.now, Events: hub}, st, discardLog())
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := New(ctx, Config{BaseURL: urls.Base, Version: "test", Streaming: hub}, st, fed, discardLog())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := &http.Server{Handler: srv.Handler()}
-	go hs.Serve(ln)
-	t.Cleanup(func() { hub.Close(); hs.Close() })
-	n.mu.Lock()
-	n.addrs[host] = ln.Addr().String()
-	n.mu.Unlock()
-	in := &instance{t: t, host: host, st: st, fed: fed, urls: urls, owner: o.Account, key: o.PrivateKeyPEM}
-	return in, hub, "http://" + ln.Addr().String()
+	in := newInstance(t, n, host, username, false)
+	return in, in.hub, "http://" + in.addr
 }
 
 // streamToken stores an owner token with scopes.
