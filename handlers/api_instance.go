@@ -75,6 +75,7 @@ func (s *Server) getInstanceV2(w http.ResponseWriter, r *http.Request) error {
 		Languages:   slices.Clone(instanceLanguages),
 		Configuration: InstanceConfiguration{
 			URLs:             InstanceURLs{Streaming: s.streamingURL()},
+			Vapid:            InstanceVapid{PublicKey: s.vapidPublic},
 			Accounts:         AccountsConfig{MaxFeaturedTags: limitFeaturedTags, MaxPinnedStatuses: limitPinnedStatuses},
 			Statuses:         statusesConfig(),
 			MediaAttachments: mediaConfig(),

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"regexp"
@@ -20,8 +21,8 @@ func TestInstanceV2(t *testing.T) {
 		t.Errorf("domain %v, title %v", m["domain"], m["title"])
 	}
 	checkVersion(t, m["version"])
-	if v := m["api_versions"].(map[string]any)["mastodon"]; v != 2.0 {
-		t.Errorf("api_versions.mastodon = %v, want 2", v)
+	if v := m["api_versions"].(map[string]any)["mastodon"]; v != 3.0 {
+		t.Errorf("api_versions.mastodon = %v, want 3 (grouped notifications and PKCE)", v)
 	}
 	if u := m["thumbnail"].(map[string]any)["url"]; u != testBase+"/static/header.png" {
 		t.Errorf("thumbnail.url %v", u)
@@ -191,5 +192,21 @@ func TestPreferences(t *testing.T) {
 	checkShape(t, "Status", st)
 	if st["favourited"] != false {
 		t.Errorf("favourited %v, want false for the owner", st["favourited"])
+	}
+}
+
+// TestVAPIDKeyIsPublished: the instance carries a stable P-256 public key
+// (65 bytes, uncompressed) for Web Push.
+func TestVAPIDKeyIsPublished(t *testing.T) {
+	e := newTestEnv(t)
+	m := e.getJSON("/api/v2/instance", "", 200, "application/json")
+	key := m["configuration"].(map[string]any)["vapid"].(map[string]any)["public_key"].(string)
+	raw, err := base64.RawURLEncoding.DecodeString(key)
+	if err != nil || len(raw) != 65 || raw[0] != 4 {
+		t.Fatalf("vapid public key %q: %d bytes, %v", key, len(raw), err)
+	}
+	again, err := ensureVAPID(context.Background(), e.st)
+	if err != nil || again != key {
+		t.Errorf("the key changed on the next start: %q", again)
 	}
 }

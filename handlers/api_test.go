@@ -317,3 +317,47 @@ func TestGroupedNotifications(t *testing.T) {
 		t.Errorf("groups %d, accounts %d, statuses %d; want 3, 2, 1", len(groups), len(res["accounts"].([]any)), len(res["statuses"].([]any)))
 	}
 }
+
+// TestFollowRequestsThroughTheAPI: a locked owner sees requests and
+// approves one; the requester's server learns it.
+func TestFollowRequestsThroughTheAPI(t *testing.T) {
+	ctx := context.Background()
+	n := newFedNet()
+	a := newInstance(t, n, "a.test", "alice", true)
+	b := newInstance(t, n, "b.test", "bob", false)
+	c := newInstance(t, n, "c.test", "carol", false)
+	for _, in := range []*instance{b, c} {
+		if err := in.fed.Follow(ctx, in.resolve("alice@a.test")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	settle(t, a, b, c)
+	app := a.api("read write follow")
+	var reqs []jsonObj
+	app.do("GET", "/api/v1/follow_requests", nil, nil, &reqs)
+	if len(reqs) != 2 {
+		t.Fatalf("follow requests = %v", reqs)
+	}
+	byAcct := map[string]string{}
+	for _, r := range reqs {
+		byAcct[r["acct"].(string)] = r["id"].(string)
+	}
+	var rel jsonObj
+	app.do("POST", "/api/v1/follow_requests/"+byAcct["bob@b.test"]+"/authorize", url.Values{}, nil, &rel)
+	if rel["followed_by"] != true || rel["requested_by"] == true {
+		t.Errorf("after authorize: %v", rel)
+	}
+	app.do("POST", "/api/v1/follow_requests/"+byAcct["carol@c.test"]+"/reject", url.Values{}, nil, &rel)
+	settle(t, a, b, c)
+	if !b.follows(b.owner.ID, b.accountOf(a).ID) {
+		t.Error("bob's follow was not accepted on his server")
+	}
+	if _, err := c.st.GetFollow(ctx, c.owner.ID, c.accountOf(a).ID); err == nil {
+		t.Error("carol's rejected follow is still on her server")
+	}
+	var notes []jsonObj
+	app.do("GET", "/api/v1/notifications?account_id="+byAcct["bob@b.test"], nil, nil, &notes)
+	if len(notes) != 1 || notes[0]["type"] != "follow_request" {
+		t.Errorf("notifications from bob = %v", notes)
+	}
+}

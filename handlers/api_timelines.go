@@ -66,7 +66,8 @@ func (s *Server) getTagTimeline(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) getNotifications(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	types := notificationTypes(q["types[]"], q["types"], q["exclude_types[]"], q["exclude_types"])
-	list, err := s.st.ListNotifications(r.Context(), types, apiPage(q, 40, 80))
+	from, _ := store.ParseID(q.Get("account_id"))
+	list, err := s.st.ListNotificationsFrom(r.Context(), from, types, apiPage(q, 40, 80))
 	if err != nil {
 		return err
 	}

@@ -93,8 +93,9 @@ type oauthCredentialApplication struct {
 	ClientSecretExpiresAt int64  `json:"client_secret_expires_at"`
 }
 
-func oauthApplicationOf(a *store.OAuthApp) oauthApplication {
+func (s *Server) oauthApplicationOf(a *store.OAuthApp) oauthApplication {
 	out := oauthApplication{
+		VapidKey:     s.vapidPublic,
 		ID:           strconv.FormatInt(a.ID, 10),
 		Name:         a.Name,
 		Scopes:       a.Scopes,
@@ -149,7 +150,7 @@ func (s *Server) postApp(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	writeJSON(w, http.StatusOK, oauthCredentialApplication{
-		oauthApplication: oauthApplicationOf(a),
+		oauthApplication: s.oauthApplicationOf(a),
 		ClientID:         a.ClientID,
 		ClientSecret:     secret,
 	})
@@ -207,7 +208,7 @@ func (s *Server) getAppCredentials(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, oauthApplicationOf(a))
+	writeJSON(w, http.StatusOK, s.oauthApplicationOf(a))
 	return nil
 }
 

@@ -107,6 +107,9 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/accounts/{id}/remove_from_followers", s.ownerAuthed("write:follows", s.relationshipAction(s.removeFromFollowersAction)))
 	mux.HandleFunc("POST /api/v1/accounts/{id}/note", s.ownerAuthed("write:accounts", s.relationshipAction(s.noteAction)))
 	mux.HandleFunc("GET /api/v2/search", s.optionalAuth(s.getSearch))
+	mux.HandleFunc("GET /api/v1/follow_requests", s.ownerAuthed("read:follows", s.getFollowRequests))
+	mux.HandleFunc("POST /api/v1/follow_requests/{id}/authorize", s.ownerAuthed("write:follows", s.answerFollowRequest(true)))
+	mux.HandleFunc("POST /api/v1/follow_requests/{id}/reject", s.ownerAuthed("write:follows", s.answerFollowRequest(false)))
 
 	// Mastodon API: streaming (streaming.go). One handler serves the
 	// WebSocket (/api/v1/streaming, /api/v1/streaming/) and the

@@ -43,7 +43,9 @@ type Server struct {
 	md     *markup.Renderer
 	tmpl   map[string]*template.Template
 	static fs.FS
-	oauth  oauthState // login limiter, consent page, clock (oauth.go)
+	// vapidPublic is the Web Push server key, published in the instance.
+	vapidPublic string
+	oauth       oauthState // login limiter, consent page, clock (oauth.go)
 }
 
 // New builds the server for the owner stored in st, federating through
@@ -72,6 +74,9 @@ func New(ctx context.Context, cfg Config, st *store.Store, fed *ap.Federation, l
 		static: cfg.Static,
 	}
 	if s.tmpl, err = parseTemplates(cfg.Templates); err != nil {
+		return nil, err
+	}
+	if s.vapidPublic, err = ensureVAPID(ctx, st); err != nil {
 		return nil, err
 	}
 	return s, nil

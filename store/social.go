@@ -123,8 +123,18 @@ func (tx *Tx) DeleteNotifications(typ string, fromAccountID int64, statusID *int
 
 // ListNotifications lists the owner's notifications, newest first.
 func (s *Store) ListNotifications(ctx context.Context, types []string, p Page) ([]*Notification, error) {
+	return s.ListNotificationsFrom(ctx, 0, types, p)
+}
+
+// ListNotificationsFrom lists notifications from one account (any account
+// when fromAccountID is 0), newest first.
+func (s *Store) ListNotificationsFrom(ctx context.Context, fromAccountID int64, types []string, p Page) ([]*Notification, error) {
 	q := `SELECT id, type, from_account_id, status_id, target_account_id, created_at, read FROM notifications WHERE 1=1`
 	var args []any
+	if fromAccountID != 0 {
+		q += ` AND from_account_id = ?`
+		args = append(args, fromAccountID)
+	}
 	if len(types) > 0 {
 		q += ` AND type IN (` + placeholders(len(types)) + `)`
 		for _, t := range types {
