@@ -41,7 +41,7 @@ func TestMain(m *testing.M) {
 }
 
 // freePort returns a loopback port nobody listens on.
-func freePort(t *testing.T) string {
+func freePort(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -88,13 +88,13 @@ type server struct {
 }
 
 // startServe starts `roost serve` and waits until it answers HTTP.
-func startServe(t *testing.T, env []string, args ...string) *server {
+func startServe(t testing.TB, env []string, args ...string) *server {
 	t.Helper()
 	return startServeAt(t, freePort(t), env, args...)
 }
 
 // startServeAt is startServe on a given address.
-func startServeAt(t *testing.T, addr string, env []string, args ...string) *server {
+func startServeAt(t testing.TB, addr string, env []string, args ...string) *server {
 	t.Helper()
 	cmd := exec.Command(roostBin, append([]string{"serve", "--listen", addr}, args...)...)
 	cmd.Env = env
