@@ -77,15 +77,7 @@ func (s *Server) followList(list func(ctx context.Context, id int64, p store.Pag
 				return err
 			}
 		}
-		out, err := s.accountsJSON(r.Context(), accts)
-		if err != nil {
-			return err
-		}
-		if n := len(ids); n > 0 {
-			s.setLinkHeader(w, r, store.FormatID(ids[0]), store.FormatID(ids[n-1]))
-		}
-		writeJSON(w, http.StatusOK, out)
-		return nil
+		return s.writeAccounts(w, r, accts, ids)
 	}
 }
 

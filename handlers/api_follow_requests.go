@@ -17,15 +17,7 @@ func (s *Server) getFollowRequests(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	out, err := s.accountsJSON(r.Context(), accts)
-	if err != nil {
-		return err
-	}
-	if n := len(ids); n > 0 {
-		s.setLinkHeader(w, r, store.FormatID(ids[0]), store.FormatID(ids[n-1]))
-	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
+	return s.writeAccounts(w, r, accts, ids)
 }
 
 // answerFollowRequest serves authorize and reject: the requester gets an

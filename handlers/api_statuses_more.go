@@ -25,18 +25,26 @@ func visibleFilter(isOwner bool, list []*store.Status) []*store.Status {
 	return visibleOnPages(list)
 }
 
-// getStatusContext serves GET /api/v1/statuses/{id}/context.
-func (s *Server) getStatusContext(w http.ResponseWriter, r *http.Request) error {
-	isOwner, err := readerIsOwner(r, "read:statuses")
-	if err != nil {
-		return err
+// statusForReader loads the status {id} if the reader may see it: any for
+// the owner, public and unlisted ones for anyone else (404 otherwise).
+func (s *Server) statusForReader(r *http.Request) (st *store.Status, isOwner bool, err error) {
+	if isOwner, err = readerIsOwner(r, "read:statuses"); err != nil {
+		return nil, false, err
 	}
-	st, err := s.statusFor(r)
-	if err != nil {
-		return err
+	if st, err = s.statusFor(r); err != nil {
+		return nil, false, err
 	}
 	if !isOwner && !publiclyVisible(st) {
-		return errNotFound
+		return nil, false, errNotFound
+	}
+	return st, isOwner, nil
+}
+
+// getStatusContext serves GET /api/v1/statuses/{id}/context.
+func (s *Server) getStatusContext(w http.ResponseWriter, r *http.Request) error {
+	st, isOwner, err := s.statusForReader(r)
+	if err != nil {
+		return err
 	}
 	ctx := r.Context()
 	anc, err := s.st.Ancestors(ctx, st)
@@ -62,19 +70,6 @@ func (s *Server) getStatusContext(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
-// publicStatusesJSON renders statuses for an anonymous reader.
-func (s *Server) publicStatusesJSON(ctx context.Context, list []*store.Status) ([]*Status, error) {
-	out := make([]*Status, 0, len(list))
-	for _, st := range list {
-		v, err := s.publicStatusJSON(ctx, st)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, nil
-}
-
 // interactingAccounts serves reblogged_by and favourited_by.
 func (s *Server) interactingAccounts(list func(ctx context.Context, id int64, p store.Page) ([]*store.Account, []int64, error)) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
@@ -86,15 +81,7 @@ func (s *Server) interactingAccounts(list func(ctx context.Context, id int64, p 
 		if err != nil {
 			return err
 		}
-		out, err := s.accountsJSON(r.Context(), accts)
-		if err != nil {
-			return err
-		}
-		if n := len(ids); n > 0 {
-			s.setLinkHeader(w, r, store.FormatID(ids[0]), store.FormatID(ids[n-1]))
-		}
-		writeJSON(w, http.StatusOK, out)
-		return nil
+		return s.writeAccounts(w, r, accts, ids)
 	}
 }
 
@@ -141,16 +128,9 @@ type statusEdit struct {
 // getStatusHistory serves GET /api/v1/statuses/{id}/history: every
 // version, oldest first (just the current one if never edited).
 func (s *Server) getStatusHistory(w http.ResponseWriter, r *http.Request) error {
-	isOwner, err := readerIsOwner(r, "read:statuses")
+	st, _, err := s.statusForReader(r)
 	if err != nil {
 		return err
-	}
-	st, err := s.statusFor(r)
-	if err != nil {
-		return err
-	}
-	if !isOwner && !publiclyVisible(st) {
-		return errNotFound
 	}
 	ctx := r.Context()
 	author, err := s.st.GetAccount(ctx, st.AccountID)
@@ -241,16 +221,9 @@ func firstNonEmptyString(ss ...string) string {
 
 // getPoll serves GET /api/v1/polls/{id} (the id of a poll is its status's).
 func (s *Server) getPoll(w http.ResponseWriter, r *http.Request) error {
-	isOwner, err := readerIsOwner(r, "read:statuses")
+	st, isOwner, err := s.statusForReader(r)
 	if err != nil {
 		return err
-	}
-	st, err := s.statusFor(r)
-	if err != nil {
-		return err
-	}
-	if !isOwner && !publiclyVisible(st) {
-		return errNotFound
 	}
 	render := s.statusJSON
 	if !isOwner {

@@ -271,13 +271,28 @@ func (s *Server) publicStatusJSON(ctx context.Context, st *store.Status) (*Statu
 // statusesJSON renders a list of statuses as the owner sees them, leaving
 // out boosts of statuses that are gone.
 func (s *Server) statusesJSON(ctx context.Context, list []*store.Status) ([]*Status, error) {
-	r, err := s.newRenderer(ctx, true)
+	return s.statusesView(ctx, true, list)
+}
+
+// publicStatusesJSON renders statuses for an anonymous reader.
+func (s *Server) publicStatusesJSON(ctx context.Context, list []*store.Status) ([]*Status, error) {
+	return s.statusesView(ctx, false, list)
+}
+
+func (s *Server) statusesView(ctx context.Context, ownerView bool, list []*store.Status) ([]*Status, error) {
+	r, err := s.newRenderer(ctx, ownerView)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*Status, 0, len(list))
-	for _, st := range list {
-		v, err := r.status(ctx, st)
+	return renderEach(ctx, list, r.status)
+}
+
+// renderEach renders every item of a page with one renderer, leaving out
+// those whose account or status is gone.
+func renderEach[T, V any](ctx context.Context, list []T, render func(context.Context, T) (V, error)) ([]V, error) {
+	out := make([]V, 0, len(list))
+	for _, item := range list {
+		v, err := render(ctx, item)
 		if errors.Is(err, store.ErrNotFound) {
 			continue
 		}
@@ -543,18 +558,7 @@ func (s *Server) notificationsJSON(ctx context.Context, list []*store.Notificati
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*Notification, 0, len(list))
-	for _, n := range list {
-		v, err := r.notification(ctx, n)
-		if errors.Is(err, store.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, nil
+	return renderEach(ctx, list, r.notification)
 }
 
 func (r *renderer) notification(ctx context.Context, n *store.Notification) (*Notification, error) {

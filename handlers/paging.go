@@ -34,3 +34,17 @@ func (s *Server) setLinkHeader(w http.ResponseWriter, r *http.Request, newest, o
 	}
 	w.Header().Set("Link", `<`+link("max_id", oldest)+`>; rel="next", <`+link("min_id", newest)+`>; rel="prev"`)
 }
+
+// writeAccounts renders a page of accounts with its Link header; ids are
+// the paging ids of the rows (follow or favourite ids, say).
+func (s *Server) writeAccounts(w http.ResponseWriter, r *http.Request, accts []*store.Account, ids []int64) error {
+	out, err := s.accountsJSON(r.Context(), accts)
+	if err != nil {
+		return err
+	}
+	if n := len(ids); n > 0 {
+		s.setLinkHeader(w, r, store.FormatID(ids[0]), store.FormatID(ids[n-1]))
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
