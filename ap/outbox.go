@@ -345,17 +345,26 @@ func (f *Federation) Unfollow(ctx context.Context, target *store.Account) error 
 	})
 }
 
-// AnswerFollowRequest accepts or rejects a pending follow request.
-func (f *Federation) AnswerFollowRequest(ctx context.Context, follower *store.Account, accept bool) error {
+// followerFollow rebuilds follower's Follow of the owner, with its
+// original id, for an Accept or Reject to embed.
+func (f *Federation) followerFollow(ctx context.Context, follower *store.Account) (*store.Account, *Object, error) {
 	owner, err := f.owner(ctx)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	fol, err := f.st.GetFollow(ctx, follower.ID, owner.ID)
 	if err != nil {
+		return nil, nil, err
+	}
+	return owner, &Object{ID: fol.URI, Type: "Follow", Actor: IRIs(follower.URI), Object: IRIs(owner.URI)}, nil
+}
+
+// AnswerFollowRequest accepts or rejects a pending follow request.
+func (f *Federation) AnswerFollowRequest(ctx context.Context, follower *store.Account, accept bool) error {
+	owner, follow, err := f.followerFollow(ctx, follower)
+	if err != nil {
 		return err
 	}
-	follow := &Object{ID: fol.URI, Type: "Follow", Actor: IRIs(follower.URI), Object: IRIs(owner.URI)}
 	return f.st.Update(ctx, func(tx *store.Tx) error {
 		var err error
 		if accept {
@@ -514,15 +523,10 @@ func (f *Federation) Unblock(ctx context.Context, target *store.Account) error {
 // RemoveFollower ends follower's follow of the owner and tells them with a
 // Reject of their Follow, as Mastodon does.
 func (f *Federation) RemoveFollower(ctx context.Context, follower *store.Account) error {
-	owner, err := f.owner(ctx)
+	owner, follow, err := f.followerFollow(ctx, follower)
 	if err != nil {
 		return err
 	}
-	fol, err := f.st.GetFollow(ctx, follower.ID, owner.ID)
-	if err != nil {
-		return err
-	}
-	follow := &Object{ID: fol.URI, Type: "Follow", Actor: IRIs(follower.URI), Object: IRIs(owner.URI)}
 	return f.st.Update(ctx, func(tx *store.Tx) error {
 		if _, err := tx.DeleteFollow(follower.ID, owner.ID); err != nil {
 			return err

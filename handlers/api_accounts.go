@@ -361,7 +361,8 @@ func (s *Server) fieldHTML(text string) string {
 	return html.EscapeString(text)
 }
 
-// profileLinker links mentions and hashtags in the bio.
+// profileLinker links mentions and hashtags in the bio or an edited
+// status to the accounts and tag pages they name.
 func (s *Server) profileLinker(ctx context.Context) markup.Linker {
 	return markup.Linker{
 		Mention: func(m markup.Mention) (string, bool) {

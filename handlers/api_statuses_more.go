@@ -6,7 +6,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"roost/markup"
 	"roost/store"
 )
 
@@ -193,16 +192,7 @@ func (s *Server) putStatus(w http.ResponseWriter, r *http.Request) error {
 		return errorf(http.StatusUnprocessableEntity, "Validation failed: Text character limit of %d exceeded", maxStatusChars)
 	}
 	ctx := r.Context()
-	html, _, _ := s.md.Post(text, markup.Linker{
-		Mention: func(m markup.Mention) (string, bool) {
-			a, err := s.mentionedAccount(ctx, m)
-			if err != nil {
-				return "", false
-			}
-			return firstNonEmptyString(a.URL, a.URI), true
-		},
-		Tag: s.urls.Tag,
-	})
+	html, _, _ := s.md.Post(text, s.profileLinker(ctx))
 	edited, err := s.fed.Edit(ctx, st, html, text, spoiler, truthy(p.Get("sensitive")))
 	if err != nil {
 		return err
