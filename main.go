@@ -121,7 +121,7 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 			fmt.Fprintf(stdout, "roost %s (schema %d)\n", version, store.SchemaVersion())
 		},
 	}
-	root.AddCommand(serve, initCmd, passwd, backup, follow, versionCmd)
+	root.AddCommand(serve, initCmd, passwd, backup, follow, newExportCmd(cfg, stdout), newImportCmd(cfg, stdout, stderr), versionCmd)
 	root.InitDefaultHelpCmd()
 	decorateEnvHelp(root)
 	return root

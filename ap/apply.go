@@ -38,6 +38,8 @@ func (f *Federation) apply(ctx context.Context, signer *store.Account, act *Obje
 		return f.handleBlock(ctx, signer, act)
 	case "Move":
 		return f.handleMove(ctx, signer, act)
+	case "Flag":
+		return f.handleFlag(ctx, signer, act)
 	}
 	return nil
 }

@@ -57,7 +57,11 @@ func (f *Federation) createStatus(ctx context.Context, author *store.Account, o 
 	if err != nil {
 		return err
 	}
-	if !follows && !mentionsOwner && !repliesToOwner {
+	followedTag, err := f.st.FollowsAnyTag(ctx, parts.Tags)
+	if err != nil {
+		return err
+	}
+	if !follows && !mentionsOwner && !repliesToOwner && !(followedTag && st.Visibility == store.Public) {
 		return nil // nothing the owner asked for
 	}
 	if st.Visibility == store.Direct && !mentionsOwner {
@@ -66,11 +70,15 @@ func (f *Federation) createStatus(ctx context.Context, author *store.Account, o 
 	if mentionsOwner && !contains64(parts.Mentions, owner.ID) {
 		parts.Mentions = append(parts.Mentions, owner.ID)
 	}
+	muted, err := f.st.ConversationMuted(ctx, store.ConversationKey(st))
+	if err != nil {
+		return err
+	}
 	err = f.st.Update(ctx, func(tx *store.Tx) error {
 		if err := f.insertStatus(ctx, tx, st, parts); err != nil {
 			return err
 		}
-		if mentionsOwner || repliesToOwner {
+		if (mentionsOwner || repliesToOwner) && !muted {
 			_, err := f.notify(tx, &store.Notification{Type: store.NotifyMention, FromAccountID: author.ID, StatusID: &st.ID})
 			return err
 		}

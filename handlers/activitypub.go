@@ -253,14 +253,12 @@ func (s *Server) getFeatured(w http.ResponseWriter, r *http.Request) error {
 	return writeActivity(w, ap.WithContext(c))
 }
 
-// getFeaturedTags serves the featured hashtags (none until the owner
-// features some).
+// getFeaturedTags serves the featured hashtags (api_tags.go).
 func (s *Server) getFeaturedTags(w http.ResponseWriter, r *http.Request) error {
 	if err := s.checkUser(r); err != nil {
 		return err
 	}
-	c := &ap.Object{ID: s.urls.FeaturedTags(), Type: "Collection", TotalItems: new(int), Items: ap.Refs{}}
-	return writeActivity(w, ap.WithContext(c))
+	return s.writeFeaturedTagsCollection(w, r)
 }
 
 // readableStatus loads the owner's status {id} for an ActivityPub GET:

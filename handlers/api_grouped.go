@@ -109,6 +109,7 @@ func (s *Server) getGroupedNotifications(w http.ResponseWriter, r *http.Request)
 	if n := len(list); n > 0 {
 		s.setLinkHeader(w, r, store.FormatID(list[0].ID), store.FormatID(list[n-1].ID))
 	}
+	s.filterGroupedNotifications(ctx, &out)
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }

@@ -46,6 +46,9 @@ func (s *Server) postStatus(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return errorf(http.StatusUnprocessableEntity, "%s", err)
 	}
+	if p.Get("scheduled_at") != "" {
+		return s.scheduleStatus(w, r, p)
+	}
 	in, err := s.postInput(ctx, p)
 	if err != nil {
 		return err

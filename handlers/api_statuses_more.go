@@ -65,6 +65,7 @@ func (s *Server) getStatusContext(w http.ResponseWriter, r *http.Request) error 
 	if out.Descendants, err = render(ctx, visibleFilter(isOwner, desc)); err != nil {
 		return err
 	}
+	out.Ancestors, out.Descendants = s.applyFilters(ctx, filterContextOf(r), out.Ancestors), s.applyFilters(ctx, filterContextOf(r), out.Descendants)
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }

@@ -17,6 +17,7 @@ func (s *Server) writeStatuses(w http.ResponseWriter, r *http.Request, list []*s
 	if err != nil {
 		return err
 	}
+	out = s.applyFilters(r.Context(), filterContextOf(r), out)
 	if n := len(list); n > 0 {
 		s.setLinkHeader(w, r, store.FormatID(list[0].ID), store.FormatID(list[n-1].ID))
 	}
@@ -75,6 +76,7 @@ func (s *Server) getNotifications(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	out = s.filterNotifications(r.Context(), out)
 	if n := len(list); n > 0 {
 		s.setLinkHeader(w, r, store.FormatID(list[0].ID), store.FormatID(list[n-1].ID))
 	}

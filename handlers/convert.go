@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -352,7 +351,7 @@ func (r *renderer) common(ctx context.Context, st *store.Status) (*Status, error
 		Mentions:         []Mention{},
 		Tags:             []StatusTag{},
 		Emojis:           []CustomEmoji{},
-		Filtered:         []json.RawMessage{},
+		Filtered:         []FilterResult{},
 	}
 	if st.ReblogOfID == nil {
 		v.URL = nullIfEmpty(r.s.statusPageURL(author, st))
@@ -394,6 +393,9 @@ func (r *renderer) original(ctx context.Context, st *store.Status) (*Status, err
 		return nil, fmt.Errorf("parts of status %d: %w", st.ID, err)
 	}
 	if err := r.parts(ctx, v, parts); err != nil {
+		return nil, err
+	}
+	if v.Card, err = r.card(ctx, st); err != nil {
 		return nil, err
 	}
 	if parts.Poll != nil {
@@ -452,7 +454,9 @@ func (r *renderer) ownerState(ctx context.Context, v *Status, st *store.Status) 
 		return err
 	}
 	v.Favourited, v.Reblogged, v.Bookmarked = &fav, &boosted, &bookmarked
-	// TODO(#5): muted needs conversation mutes.
+	if v.Muted, err = r.conversationMuted(ctx, st); err != nil {
+		return err
+	}
 	if st.AccountID == r.owner.ID {
 		pinned := st.PinnedAt != nil
 		v.Pinned = &pinned
@@ -628,6 +632,8 @@ func (s *Server) relationshipJSON(ctx context.Context, a *store.Account) (*Relat
 	if v.Note, err = s.st.AccountNote(ctx, a.ID); err != nil {
 		return nil, err
 	}
-	// TODO(#5): endorsed needs endorsements.
+	if v.Endorsed, err = s.st.Endorsed(ctx, a.ID); err != nil {
+		return nil, err
+	}
 	return v, nil
 }

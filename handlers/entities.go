@@ -191,8 +191,8 @@ type Status struct {
 	Muted              *bool              `json:"muted,omitempty"`
 	Bookmarked         *bool              `json:"bookmarked,omitempty"`
 	Pinned             *bool              `json:"pinned,omitempty"`
-	// Filtered holds FilterResult entities; empty until filters exist.
-	Filtered []json.RawMessage `json:"filtered"`
+	// Filtered holds the owner's filters the status matches (filtering.go).
+	Filtered []FilterResult `json:"filtered"`
 }
 
 // StatusApplication is the app a local status was posted with.

@@ -111,6 +111,77 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/follow_requests/{id}/authorize", s.ownerAuthed("write:follows", s.answerFollowRequest(true)))
 	mux.HandleFunc("POST /api/v1/follow_requests/{id}/reject", s.ownerAuthed("write:follows", s.answerFollowRequest(false)))
 
+	// Mastodon API: scheduled statuses and reports (api_scheduled.go,
+	// api_reports.go).
+	mux.HandleFunc("GET /api/v1/scheduled_statuses", s.ownerAuthed("read:statuses", s.getScheduledStatuses))
+	mux.HandleFunc("GET /api/v1/scheduled_statuses/{id}", s.ownerAuthed("read:statuses", s.getScheduledStatus))
+	mux.HandleFunc("PUT /api/v1/scheduled_statuses/{id}", s.ownerAuthed("write:statuses", s.putScheduledStatus))
+	mux.HandleFunc("DELETE /api/v1/scheduled_statuses/{id}", s.ownerAuthed("write:statuses", s.deleteScheduledStatus))
+	mux.HandleFunc("POST /api/v1/reports", s.ownerAuthed("write:reports", s.postReport))
+
+	// Mastodon API: the owner's lists of statuses and relationships,
+	// hashtags, direct conversations, link previews, the directory and
+	// translation (api_more.go, api_tags.go, api_conversations.go,
+	// api_cards.go).
+	mux.HandleFunc("GET /api/v1/bookmarks", s.ownerAuthed("read:bookmarks", s.getBookmarks))
+	mux.HandleFunc("GET /api/v1/favourites", s.ownerAuthed("read:favourites", s.getFavourites))
+	mux.HandleFunc("GET /api/v1/endorsements", s.ownerAuthed("read:accounts", s.accountPage(s.listEndorsed)))
+	mux.HandleFunc("POST /api/v1/accounts/{id}/pin", s.ownerAuthed("write:accounts", s.relationshipAction(s.endorseAction(true))))
+	mux.HandleFunc("POST /api/v1/accounts/{id}/unpin", s.ownerAuthed("write:accounts", s.relationshipAction(s.endorseAction(false))))
+	mux.HandleFunc("GET /api/v1/mutes", s.ownerAuthed("read:mutes", s.accountPage(s.listMuted)))
+	mux.HandleFunc("GET /api/v1/blocks", s.ownerAuthed("read:blocks", s.accountPage(s.listBlocked)))
+	mux.HandleFunc("GET /api/v1/domain_blocks", s.ownerAuthed("read:blocks", s.getDomainBlocks))
+	mux.HandleFunc("POST /api/v1/domain_blocks", s.ownerAuthed("write:blocks", s.postDomainBlock))
+	mux.HandleFunc("DELETE /api/v1/domain_blocks", s.ownerAuthed("write:blocks", s.deleteDomainBlock))
+	mux.HandleFunc("GET /api/v1/accounts/familiar_followers", s.ownerAuthed("read:follows", s.getFamiliarFollowers))
+	mux.HandleFunc("GET /api/v1/accounts/{id}/featured_tags", s.optionalAuth(s.getAccountFeaturedTags))
+	mux.HandleFunc("GET /api/v1/directory", s.optionalAuth(s.getDirectory))
+	mux.HandleFunc("GET /api/v1/featured_tags", s.ownerAuthed("read:accounts", s.getFeaturedTagsAPI))
+	mux.HandleFunc("POST /api/v1/featured_tags", s.ownerAuthed("write:accounts", s.postFeaturedTag))
+	mux.HandleFunc("GET /api/v1/featured_tags/suggestions", s.ownerAuthed("read:accounts", s.getFeaturedTagSuggestions))
+	mux.HandleFunc("DELETE /api/v1/featured_tags/{id}", s.ownerAuthed("write:accounts", s.deleteFeaturedTag))
+	mux.HandleFunc("GET /api/v1/followed_tags", s.ownerAuthed("read:follows", s.getFollowedTags))
+	mux.HandleFunc("GET /api/v1/tags/{name}", s.optionalAuth(s.getTag))
+	mux.HandleFunc("POST /api/v1/tags/{name}/follow", s.ownerAuthed("write:follows", s.followTag(true)))
+	mux.HandleFunc("POST /api/v1/tags/{name}/unfollow", s.ownerAuthed("write:follows", s.followTag(false)))
+	mux.HandleFunc("GET /api/v1/conversations", s.ownerAuthed("read:statuses", s.getConversations))
+	mux.HandleFunc("DELETE /api/v1/conversations/{id}", s.ownerAuthed("write:conversations", s.deleteConversation))
+	mux.HandleFunc("POST /api/v1/conversations/{id}/read", s.ownerAuthed("write:conversations", s.postConversationRead))
+	mux.HandleFunc("POST /api/v1/statuses/{id}/mute", s.ownerAuthed("write:mutes", s.muteConversation(true)))
+	mux.HandleFunc("POST /api/v1/statuses/{id}/unmute", s.ownerAuthed("write:mutes", s.muteConversation(false)))
+	mux.HandleFunc("GET /api/v1/statuses/{id}/card", s.optionalAuth(s.getStatusCard))
+	mux.HandleFunc("GET /api/v1/instance/translation_languages", s.api(s.getTranslationLanguages))
+	mux.HandleFunc("POST /api/v1/statuses/{id}/translate", s.ownerAuthed("read:statuses", s.postTranslate))
+
+	// Mastodon API: lists and filters (api_lists.go, api_filters.go;
+	// filtering.go applies filters). /api/v2/filters/{id}/keywords and
+	// /api/v2/filters/keywords/{id} would conflict in the mux, so one
+	// pattern per method serves both (filterSubroute).
+	mux.HandleFunc("GET /api/v1/lists", s.ownerAuthed("read:lists", s.getLists))
+	mux.HandleFunc("POST /api/v1/lists", s.ownerAuthed("write:lists", s.postList))
+	mux.HandleFunc("GET /api/v1/lists/{id}", s.ownerAuthed("read:lists", s.getList))
+	mux.HandleFunc("PUT /api/v1/lists/{id}", s.ownerAuthed("write:lists", s.putList))
+	mux.HandleFunc("DELETE /api/v1/lists/{id}", s.ownerAuthed("write:lists", s.deleteList))
+	mux.HandleFunc("GET /api/v1/lists/{id}/accounts", s.ownerAuthed("read:lists", s.getListAccounts))
+	mux.HandleFunc("POST /api/v1/lists/{id}/accounts", s.ownerAuthed("write:lists", s.postListAccounts))
+	mux.HandleFunc("DELETE /api/v1/lists/{id}/accounts", s.ownerAuthed("write:lists", s.deleteListAccounts))
+	mux.HandleFunc("GET /api/v1/accounts/{id}/lists", s.ownerAuthed("read:lists", s.getAccountLists))
+	mux.HandleFunc("GET /api/v1/timelines/list/{id}", s.ownerAuthed("read:lists", s.getListTimeline))
+	mux.HandleFunc("GET /api/v2/filters", s.ownerAuthed("read:filters", s.getFilters))
+	mux.HandleFunc("POST /api/v2/filters", s.ownerAuthed("write:filters", s.postFilter))
+	mux.HandleFunc("GET /api/v2/filters/{id}", s.ownerAuthed("read:filters", s.getFilter))
+	mux.HandleFunc("PUT /api/v2/filters/{id}", s.ownerAuthed("write:filters", s.putFilter))
+	mux.HandleFunc("DELETE /api/v2/filters/{id}", s.ownerAuthed("write:filters", s.deleteFilter))
+	mux.HandleFunc("GET /api/v2/filters/{a}/{b}", s.ownerAuthed("read:filters", s.filterSubroute(s.getFilterKeyword, s.getFilterStatus, s.getFilterKeywords, s.getFilterStatuses)))
+	mux.HandleFunc("POST /api/v2/filters/{a}/{b}", s.ownerAuthed("write:filters", s.filterSubroute(nil, nil, s.postFilterKeyword, s.postFilterStatus)))
+	mux.HandleFunc("PUT /api/v2/filters/{a}/{b}", s.ownerAuthed("write:filters", s.filterSubroute(s.putFilterKeyword, nil, nil, nil)))
+	mux.HandleFunc("DELETE /api/v2/filters/{a}/{b}", s.ownerAuthed("write:filters", s.filterSubroute(s.deleteFilterKeyword, s.deleteFilterStatus, nil, nil)))
+	mux.HandleFunc("GET /api/v1/filters", s.ownerAuthed("read:filters", s.getV1Filters))
+	mux.HandleFunc("POST /api/v1/filters", s.ownerAuthed("write:filters", s.postV1Filter))
+	mux.HandleFunc("GET /api/v1/filters/{id}", s.ownerAuthed("read:filters", s.getV1Filter))
+	mux.HandleFunc("PUT /api/v1/filters/{id}", s.ownerAuthed("write:filters", s.putV1Filter))
+	mux.HandleFunc("DELETE /api/v1/filters/{id}", s.ownerAuthed("write:filters", s.deleteV1Filter))
+
 	// Mastodon API: streaming (streaming.go). One handler serves the
 	// WebSocket (/api/v1/streaming, /api/v1/streaming/) and the
 	// server-sent events of /api/v1/streaming/user, …/public/local and
@@ -130,6 +201,12 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("PUT /api/v1/media/{id}", s.ownerAuthed("write:media", s.putMedia))
 	mux.HandleFunc("DELETE /api/v1/media/{id}", s.ownerAuthed("write:media", s.deleteMedia))
 	mux.HandleFunc("GET /media/{year}/{month}/{file}", s.ap(s.getMediaFile))
+
+	// Mastodon API: Web Push subscriptions, one per token (push.go).
+	mux.HandleFunc("POST /api/v1/push/subscription", s.ownerAuthed("push", s.postPushSubscription))
+	mux.HandleFunc("GET /api/v1/push/subscription", s.ownerAuthed("push", s.getPushSubscription))
+	mux.HandleFunc("PUT /api/v1/push/subscription", s.ownerAuthed("push", s.putPushSubscription))
+	mux.HandleFunc("DELETE /api/v1/push/subscription", s.ownerAuthed("push", s.deletePushSubscription))
 
 	// Public pages. The mux cannot match "/@{name}", so /{handle} checks
 	// for the @ itself.

@@ -46,6 +46,7 @@ type Server struct {
 	// vapidPublic is the Web Push server key, published in the instance.
 	vapidPublic string
 	oauth       oauthState // login limiter, consent page, clock (oauth.go)
+	push        pushState  // Web Push worker (push.go)
 }
 
 // New builds the server for the owner stored in st, federating through
@@ -79,6 +80,7 @@ func New(ctx context.Context, cfg Config, st *store.Store, fed *ap.Federation, l
 	if s.vapidPublic, err = ensureVAPID(ctx, st); err != nil {
 		return nil, err
 	}
+	cfg.Streaming.setPush(s.queuePush)
 	return s, nil
 }
 
@@ -117,8 +119,11 @@ func (s *Server) owner(ctx context.Context) (*store.Account, error) {
 }
 
 // Run does the server's housekeeping until ctx ends: uploads never
-// attached to a status are removed after a day.
+// attached to a status are removed after a day, and scheduled statuses
+// are posted when due.
 func (s *Server) Run(ctx context.Context) error {
+	defer s.startScheduled(ctx)() // posts scheduled statuses (api_scheduled.go)
+	defer s.startPush(ctx)()      // sends Web Pushes (push.go)
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {

@@ -103,6 +103,7 @@ type Hub struct {
 	conns   map[*subscriber]struct{}
 	streams map[stream]map[*subscriber]struct{}
 	closed  bool
+	push    func(ap.Event) // Web Push (push.go), set by New
 }
 
 // NewHub returns an empty hub.
@@ -236,6 +237,7 @@ func (h *Hub) Publish(e ap.Event) {
 	case ap.EventNotification:
 		h.send(stream{name: "user"}, e)
 		h.send(stream{name: "user:notification"}, e)
+		h.pushLocked(e)
 	case ap.EventDelete:
 		// Apps drop ids they do not show, so a delete may go wherever
 		// the status could have been.
@@ -561,6 +563,7 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request, sub *subscr
 // in the meantime).
 func (s *Server) renderStreamEvent(ctx context.Context, d delivery) (string, bool) {
 	v, err := s.streamPayload(ctx, d.ev)
+	v, err = s.filterStreamPayload(ctx, d.stream, v, err)
 	if errors.Is(err, store.ErrNotFound) {
 		return "", false
 	}

@@ -30,7 +30,10 @@ func (s *Store) UpdateMedia(ctx context.Context, m *Media) error {
 // delete.
 func (s *Store) ListUnattachedMediaBefore(ctx context.Context, t time.Time, limit int) ([]*Media, error) {
 	rows, err := s.query(ctx, `SELECT `+mediaColumns+` FROM media_attachments
-		WHERE status_id IS NULL AND file_path != '' AND created_at < ? ORDER BY created_at LIMIT ?`, millis(t), limit)
+		WHERE status_id IS NULL AND file_path != '' AND created_at < ?
+		AND id NOT IN (SELECT CAST(j.value AS INTEGER) FROM scheduled_statuses ss,
+			json_each(ss.params, '$.values.media_ids') j) -- waiting for a scheduled status
+		ORDER BY created_at LIMIT ?`, millis(t), limit)
 	if err != nil {
 		return nil, fmt.Errorf("list unattached media: %w", err)
 	}
