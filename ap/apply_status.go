@@ -165,7 +165,18 @@ func (f *Federation) handleUpdate(ctx context.Context, signer *store.Account, ac
 		return err
 	}
 	edited.ID = st.ID
+	pollEnded, err := f.pollEndsForVoter(ctx, st, parts.Poll)
+	if err != nil {
+		return err
+	}
 	return f.st.Update(ctx, func(tx *store.Tx) error {
+		if pollEnded {
+			// The owner voted: tell them the results are in, as
+			// Mastodon tells its voters.
+			if _, err := f.notify(tx, &store.Notification{Type: store.NotifyPoll, FromAccountID: signer.ID, StatusID: &st.ID}); err != nil {
+				return err
+			}
+		}
 		if o.Type == "Question" && o.Updated == nil {
 			// Mastodon: an Update of a Question without "updated" only
 			// refreshes the counts.
@@ -180,6 +191,26 @@ func (f *Federation) handleUpdate(ctx context.Context, signer *store.Account, ac
 		}
 		return f.notifyBoosters(ctx, tx, signer, st)
 	})
+}
+
+// pollEndsForVoter reports whether an update closes a poll, open until
+// now, in which the owner voted.
+func (f *Federation) pollEndsForVoter(ctx context.Context, st *store.Status, p *store.Poll) (bool, error) {
+	if p == nil || !p.Closed {
+		return false, nil
+	}
+	old, err := f.st.GetPoll(ctx, st.ID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && old.Closed) {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	owner, err := f.owner(ctx)
+	if err != nil {
+		return false, err
+	}
+	votes, err := f.st.PollVotes(ctx, st.ID, owner.ID)
+	return len(votes) > 0, err
 }
 
 // notifyBoosters tells the owner that a status it boosted was edited.

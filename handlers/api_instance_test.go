@@ -21,8 +21,8 @@ func TestInstanceV2(t *testing.T) {
 		t.Errorf("domain %v, title %v", m["domain"], m["title"])
 	}
 	checkVersion(t, m["version"])
-	if v := m["api_versions"].(map[string]any)["mastodon"]; v != 3.0 {
-		t.Errorf("api_versions.mastodon = %v, want 3 (grouped notifications and PKCE)", v)
+	if v := m["api_versions"].(map[string]any)["mastodon"]; v != 4.0 {
+		t.Errorf("api_versions.mastodon = %v, want 4 (grouped notifications, PKCE, RFC 8291 push)", v)
 	}
 	if u := m["thumbnail"].(map[string]any)["url"]; u != testBase+"/static/header.png" {
 		t.Errorf("thumbnail.url %v", u)

@@ -361,3 +361,23 @@ func TestFollowRequestsThroughTheAPI(t *testing.T) {
 		t.Errorf("notifications from bob = %v", notes)
 	}
 }
+
+// TestNotificationPolicyEndpoints: the settings screens of apps that know
+// Mastodon 4.3's notification requests get well-formed answers.
+func TestNotificationPolicyEndpoints(t *testing.T) {
+	n := newFedNet()
+	a := newInstance(t, n, "a.test", "alice", false)
+	app := a.api("read write")
+	var v2, v1 any
+	var reqs []any
+	app.do("GET", "/api/v2/notifications/policy", nil, nil, &v2)
+	app.do("GET", "/api/v1/notifications/policy", nil, nil, &v1)
+	app.do("GET", "/api/v1/notifications/requests", nil, nil, &reqs)
+	if m := checkShape(t, "NotificationPolicy", v2); m["for_not_following"] != "accept" {
+		t.Errorf("v2 policy = %v", m)
+	}
+	checkShape(t, "V1_NotificationPolicy", v1)
+	if len(reqs) != 0 {
+		t.Errorf("requests = %v", reqs)
+	}
+}

@@ -19,9 +19,10 @@ const mastodonVersion = "4.3.0"
 // mastodonAPIVersion is what /api/v2/instance advertises as
 // api_versions.mastodon. It is a contract (see CLIENTS.md 4b): 2 promises
 // grouped notifications and notifications/unread_count; 3 makes the
-// official Android app send PKCE (S256, which oauth.go checks); 4 would
-// promise RFC 8291 push. Raise it only when what it promises exists.
-const mastodonAPIVersion = 3
+// official Android app send PKCE (S256, which oauth.go checks); 4 promises
+// RFC 8291 (aes128gcm) Web Push, which push.go sends. Raise it only when
+// what it promises exists.
+const mastodonAPIVersion = 4
 
 // Limits the instance advertises and the API enforces.
 const (

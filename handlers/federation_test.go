@@ -394,6 +394,9 @@ func TestFederatedPoll(t *testing.T) {
 	if len(a.notifications(store.NotifyPoll)) != 1 {
 		t.Error("alice was not told her poll ended")
 	}
+	if len(b.notifications(store.NotifyPoll)) != 1 {
+		t.Error("bob, who voted, was not told the poll ended")
+	}
 }
 
 // TestFederatedBlockAndMove: a block severs follows; a Move carries

@@ -107,6 +107,14 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/accounts/{id}/remove_from_followers", s.ownerAuthed("write:follows", s.relationshipAction(s.removeFromFollowersAction)))
 	mux.HandleFunc("POST /api/v1/accounts/{id}/note", s.ownerAuthed("write:accounts", s.relationshipAction(s.noteAction)))
 	mux.HandleFunc("GET /api/v2/search", s.optionalAuth(s.getSearch))
+	// Notification requests do not exist here: every notification is
+	// delivered (api_notification_policy.go).
+	mux.HandleFunc("GET /api/v2/notifications/policy", s.ownerAuthed("read:notifications", s.getNotificationPolicy))
+	mux.HandleFunc("PATCH /api/v2/notifications/policy", s.ownerAuthed("write:notifications", s.getNotificationPolicy))
+	mux.HandleFunc("GET /api/v1/notifications/policy", s.ownerAuthed("read:notifications", s.getNotificationPolicyV1))
+	mux.HandleFunc("PUT /api/v1/notifications/policy", s.ownerAuthed("write:notifications", s.getNotificationPolicyV1))
+	mux.HandleFunc("GET /api/v1/notifications/requests", s.ownerAuthed("read:notifications", s.getEmptyList))
+	mux.HandleFunc("GET /api/v1/instance/domain_blocks", s.api(s.getEmptyList))
 	mux.HandleFunc("GET /api/v1/follow_requests", s.ownerAuthed("read:follows", s.getFollowRequests))
 	mux.HandleFunc("POST /api/v1/follow_requests/{id}/authorize", s.ownerAuthed("write:follows", s.answerFollowRequest(true)))
 	mux.HandleFunc("POST /api/v1/follow_requests/{id}/reject", s.ownerAuthed("write:follows", s.answerFollowRequest(false)))
