@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"roost/store"
 )
@@ -12,7 +13,16 @@ import (
 // followed, or it mentions the owner or answers one of the owner's
 // statuses. A Note naming an option of the owner's poll is a vote.
 func (f *Federation) handleCreate(ctx context.Context, signer *store.Account, act *Object) error {
-	for _, ref := range act.Object {
+	// One object per Create, as every server sends (GoToSocial's poll
+	// votes aside): a Create carrying hundreds would make us fetch for each.
+	objects := act.Object
+	if len(objects) > 1 && !isVoteRef(objects[0]) {
+		objects = objects[:1]
+	}
+	if len(objects) > maxVotesPerCreate {
+		objects = objects[:maxVotesPerCreate]
+	}
+	for _, ref := range objects {
 		o, err := f.objectOwnedBy(ctx, signer, ref)
 		if err != nil {
 			return err
@@ -47,23 +57,19 @@ func (f *Federation) createStatus(ctx context.Context, author *store.Account, o 
 	if blocked, err := f.st.Blocks(ctx, owner.ID, author.ID); err != nil || blocked {
 		return err
 	}
+	// Decide from the object itself whether it matters to the owner
+	// before fetching anything it points to (parents, mentioned
+	// accounts): an unsolicited post must not make us fetch.
+	relevant, err := f.relevantToOwner(ctx, owner, author, o)
+	if err != nil || !relevant {
+		return err
+	}
 	st, parts, err := f.statusFromObject(ctx, author, o, 0)
 	if err != nil {
 		return err
 	}
 	mentionsOwner := contains64(parts.Mentions, owner.ID) || o.To.Contains(owner.URI) || o.CC.Contains(owner.URI)
 	repliesToOwner := st.InReplyToAccountID != nil && *st.InReplyToAccountID == owner.ID
-	follows, err := f.st.Follows(ctx, owner.ID, author.ID)
-	if err != nil {
-		return err
-	}
-	followedTag, err := f.st.FollowsAnyTag(ctx, parts.Tags)
-	if err != nil {
-		return err
-	}
-	if !follows && !mentionsOwner && !repliesToOwner && !(followedTag && st.Visibility == store.Public) {
-		return nil // nothing the owner asked for
-	}
 	if st.Visibility == store.Direct && !mentionsOwner {
 		return nil // a direct message to someone else
 	}
@@ -88,6 +94,60 @@ func (f *Federation) createStatus(ctx context.Context, author *store.Account, o 
 		return nil // a concurrent fetch stored it first
 	}
 	return err
+}
+
+// mayVote reports whether voter may vote on the owner's poll st: not when
+// blocked, and only followers on a followers-only poll, only the
+// mentioned on a direct one.
+func (f *Federation) mayVote(ctx context.Context, owner, voter *store.Account, st *store.Status) (bool, error) {
+	if blocked, err := f.st.Blocks(ctx, owner.ID, voter.ID); err != nil || blocked {
+		return false, err
+	}
+	switch st.Visibility {
+	case store.Private:
+		return f.st.Follows(ctx, voter.ID, owner.ID)
+	case store.Direct:
+		parts, err := f.st.GetStatusParts(ctx, st.ID)
+		if err != nil {
+			return false, err
+		}
+		return contains64(parts.Mentions, voter.ID), nil
+	}
+	return true, nil
+}
+
+// maxVotesPerCreate bounds the poll votes one Create may carry.
+const maxVotesPerCreate = 16
+
+// isVoteRef reports whether an embedded object is a poll vote.
+func isVoteRef(r Ref) bool { return r.Obj != nil && isVote(r.Obj) }
+
+// relevantToOwner is the cheap test, on the object alone, of whether a
+// status is one the owner asked for: its author is followed, it mentions
+// or addresses the owner, it answers one of the owner's statuses, or it
+// is public and carries a hashtag the owner follows.
+func (f *Federation) relevantToOwner(ctx context.Context, owner, author *store.Account, o *Object) (bool, error) {
+	if o.To.Contains(owner.URI) || o.CC.Contains(owner.URI) || hostOf(o.InReplyTo.ID) == f.cfg.URLs.Host() {
+		return true, nil
+	}
+	var tags []string
+	for i := range o.Tag {
+		switch t := &o.Tag[i]; t.Type {
+		case "Mention":
+			if firstNonEmpty(t.Href, t.ID) == owner.URI {
+				return true, nil
+			}
+		case "Hashtag":
+			tags = append(tags, strings.ToLower(strings.TrimPrefix(strings.TrimSpace(t.Name), "#")))
+		}
+	}
+	if follows, err := f.st.Follows(ctx, owner.ID, author.ID); err != nil || follows {
+		return follows, err
+	}
+	if visibilityOf(o, author.FollowersURL) != store.Public || len(tags) == 0 {
+		return false, nil
+	}
+	return f.st.FollowsAnyTag(ctx, tags)
 }
 
 func contains64(list []int64, v int64) bool {
@@ -117,6 +177,12 @@ func (f *Federation) recordVote(ctx context.Context, owner, voter *store.Account
 	}
 	if poll.Closed || (poll.ExpiresAt != nil && f.now().After(*poll.ExpiresAt)) {
 		return permanent(errors.New("vote on a closed poll"))
+	}
+	if ok, err := f.mayVote(ctx, owner, voter, st); err != nil || !ok {
+		if err == nil {
+			err = permanent(errors.New("vote by someone who may not see the poll"))
+		}
+		return err
 	}
 	choice := -1
 	for i, opt := range poll.Options {
@@ -236,7 +302,10 @@ func (f *Federation) handleDelete(ctx context.Context, signer *store.Account, ac
 	}
 	st, err := f.st.GetStatusByURI(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		if hostOf(id) == hostOf(signer.URI) {
+		// Remember it as deleted only when the id is the signer's own
+		// (under its actor id), so that one account cannot bury another's
+		// posts on the same server before we see them.
+		if strings.HasPrefix(id, signer.URI+"/") {
 			return f.st.Update(ctx, func(tx *store.Tx) error { return tx.AddTombstone(id) })
 		}
 		return nil
@@ -283,6 +352,11 @@ func (f *Federation) handleAnnounce(ctx context.Context, signer *store.Account, 
 		// embedded copy (FEDERATION.md §5.4).
 		if orig, err = f.resolveStatus(ctx, id, 0); err != nil {
 			return err
+		}
+		if orig.Visibility != store.Public && orig.Visibility != store.Unlisted {
+			// Only public statuses can be boosted (Mastodon's
+			// distributable?): a boost must not republish a private one.
+			return permanent(errors.New("boost of a private status"))
 		}
 	}
 	boost := &store.Status{

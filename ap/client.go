@@ -225,3 +225,14 @@ func publicAddr(ip netip.Addr) error {
 	}
 	return nil
 }
+
+// GuardedClient is an HTTP client for other outgoing requests the owner's
+// apps cause (Web Push): the same address guard as federation (private,
+// loopback and link-local addresses refused unless Insecure), a time
+// bound, and no redirects.
+func (f *Federation) GuardedClient(timeout time.Duration) *http.Client {
+	c := f.newHTTPClient()
+	c.Timeout = timeout
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return c
+}

@@ -28,6 +28,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -241,7 +242,10 @@ func RequestSignature(r *http.Request, body []byte, now time.Time) (*SignaturePa
 		return nil, fmt.Errorf("%w: unsupported algorithm %q", ErrBadSignature, p.Algorithm)
 	}
 	created := p.Created
-	if p.Algorithm != algHS2019 || created == nil {
+	// The created parameter counts only when it is signed, as
+	// "(created)": otherwise a captured request could be replayed with a
+	// fresh, unsigned one.
+	if p.Algorithm != algHS2019 || created == nil || !slices.Contains(p.Headers, "(created)") {
 		// Mastodon takes (created) only for hs2019, the Date header otherwise.
 		d, err := http.ParseTime(r.Header.Get("Date"))
 		if err != nil {

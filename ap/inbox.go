@@ -40,6 +40,13 @@ func (f *Federation) Receive(ctx context.Context, r *http.Request, body []byte) 
 	if act.ID == "" || actorID == "" || act.Type == "" {
 		return fmt.Errorf("%w: activity needs id, type and actor", ErrMalformed)
 	}
+	if hostOf(act.ID) != hostOf(actorID) {
+		// An activity's id lives on its actor's server; one that names
+		// another server's id could shadow a real activity (dedupe is by
+		// id) or take over a status uri. Drop it, answering 202.
+		f.log.Info("dropped activity with a foreign id", "activity", act.ID, "actor", actorID)
+		return nil
+	}
 	if blocked, err := f.st.DomainBlocked(ctx, hostOf(actorID)); err != nil {
 		return err
 	} else if blocked {
@@ -163,7 +170,19 @@ func (f *Federation) ProcessInbox(ctx context.Context) (int, error) {
 	return len(items), nil
 }
 
-func (f *Federation) applyQueued(ctx context.Context, it *store.InboxItem) error {
+func (f *Federation) applyQueued(ctx context.Context, it *store.InboxItem) (err error) {
+	// A bug in applying one activity must not take the server down: the
+	// activity is dropped and the fault logged.
+	defer func() {
+		if v := recover(); v != nil {
+			f.log.Error("panic applying activity", "activity", it.ActivityID, "panic", v)
+			err = permanent(fmt.Errorf("panic: %v", v))
+		}
+	}()
+	// Bound the work one activity may cause (fetches of parents,
+	// mentions, boosted statuses).
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
 	act, err := Decode(it.Body)
 	if err != nil {
 		return permanent(err)
@@ -194,7 +213,15 @@ func isPermanent(err error) bool {
 // runInbox applies queued activities until ctx ends, sleeping until the
 // next one is due or new work arrives.
 func (f *Federation) runInbox(ctx context.Context) error {
+	var pruned time.Time
 	for {
+		if now := f.now(); now.Sub(pruned) > 24*time.Hour {
+			// Dedupe ids older than a month are forgotten once a day.
+			if err := f.st.PruneSeenActivities(ctx, now.Add(-30*24*time.Hour)); err != nil && ctx.Err() == nil {
+				f.log.Error("pruning seen activities", "err", err)
+			}
+			pruned = now
+		}
 		n, err := f.ProcessInbox(ctx)
 		if err != nil && ctx.Err() == nil {
 			f.log.Error("inbox worker", "err", err)

@@ -29,14 +29,24 @@ func (s *Server) getSearch(w http.ResponseWriter, r *http.Request) error {
 	text := strings.TrimSpace(q.Get("q"))
 	typ := q.Get("type")
 	limit := limitParam(q.Get("limit"), 20, 40)
-	resolve := truthy(q.Get("resolve")) && authFrom(r.Context()) != nil
+	isOwner, err := readerIsOwner(r, "read:search")
+	if err != nil {
+		return err
+	}
+	// Resolving makes Roost fetch from other servers, and statuses may be
+	// private: both are for the owner only.
+	resolve := truthy(q.Get("resolve")) && isOwner
 	ctx := r.Context()
 	out := searchResults{Accounts: []*Account{}, Statuses: []*Status{}, Hashtags: []tagJSON{}}
 	if text == "" {
 		writeJSON(w, http.StatusOK, out)
 		return nil
 	}
-	if strings.HasPrefix(text, "https://") || strings.HasPrefix(text, "http://") {
+	if !isOwner && typ == "statuses" {
+		writeJSON(w, http.StatusOK, out)
+		return nil
+	}
+	if (strings.HasPrefix(text, "https://") || strings.HasPrefix(text, "http://")) && isOwner {
 		if err := s.searchURL(ctx, text, resolve, &out); err != nil {
 			return err
 		}
@@ -61,7 +71,7 @@ func (s *Server) getSearch(w http.ResponseWriter, r *http.Request) error {
 			out.Hashtags = append(out.Hashtags, tagJSON{Name: n, URL: s.urls.Tag(n), History: []any{}})
 		}
 	}
-	if typ == "" || typ == "statuses" {
+	if isOwner && (typ == "" || typ == "statuses") {
 		list, err := s.st.SearchStatuses(ctx, text, limit)
 		if err != nil {
 			return err

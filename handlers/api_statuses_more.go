@@ -73,7 +73,7 @@ func (s *Server) getStatusContext(w http.ResponseWriter, r *http.Request) error 
 // interactingAccounts serves reblogged_by and favourited_by.
 func (s *Server) interactingAccounts(list func(ctx context.Context, id int64, p store.Page) ([]*store.Account, []int64, error)) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		st, err := s.statusFor(r)
+		st, _, err := s.statusForReader(r)
 		if err != nil {
 			return err
 		}

@@ -313,6 +313,10 @@ const maxParamBody = 1 << 20
 // the rest of the files goes to temporary files.
 const maxMultipartMemory = 8 << 20
 
+// maxMultipartBody bounds a multipart body read through params: room for
+// an avatar and a header at the image size limit.
+const maxMultipartBody = 2*limitImageSize + 1<<20
+
 type paramsKey struct{}
 
 // paramCache holds a request's parsed parameters, so that the auth
@@ -369,6 +373,10 @@ func parseParams(r *http.Request) (url.Values, error) {
 	mt, _, _ := mime.ParseMediaType(ct)
 	switch {
 	case mt == "multipart/form-data":
+		// Bound every multipart body here too, whatever the route: an
+		// unauthenticated one (app registration) must not fill the disk
+		// with spooled parts. Upload routes bound theirs lower first.
+		r.Body = http.MaxBytesReader(nil, r.Body, maxMultipartBody)
 		if err := r.ParseMultipartForm(maxMultipartMemory); err != nil {
 			return nil, paramsError(err)
 		}

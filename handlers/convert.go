@@ -316,6 +316,11 @@ func (r *renderer) status(ctx context.Context, st *store.Status) (*Status, error
 	if orig.ReblogOfID != nil {
 		return nil, fmt.Errorf("status %d boosts a boost: %w", st.ID, store.ErrNotFound)
 	}
+	if !r.ownerView && !publicVisibility(orig.Visibility) {
+		// A public boost of a private status must not show it to anyone
+		// but the owner: lists leave the boost out.
+		return nil, fmt.Errorf("status %d boosts a private status: %w", st.ID, store.ErrNotFound)
+	}
 	inner, err := r.original(ctx, orig)
 	if err != nil {
 		return nil, err

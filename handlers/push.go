@@ -550,10 +550,9 @@ func (s *Server) pushClient() *http.Client {
 	s.push.mu.Lock()
 	defer s.push.mu.Unlock()
 	if s.push.client == nil {
-		s.push.client = &http.Client{
-			Timeout:       pushTimeout,
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		}
+		// The endpoint comes from an app: it must not reach into the
+		// owner's network, so it goes through federation's address guard.
+		s.push.client = s.fed.GuardedClient(pushTimeout)
 	}
 	return s.push.client
 }

@@ -87,6 +87,16 @@ func (s *Store) RetryInbox(ctx context.Context, id int64, attempts int, next tim
 	})
 }
 
+// PruneSeenActivities forgets activity ids seen before t: a repeat of one
+// that old is not something a peer sends, and the table must not grow
+// for ever.
+func (s *Store) PruneSeenActivities(ctx context.Context, t time.Time) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM seen_activities WHERE seen_at < ?`, millis(t))
+		return err
+	})
+}
+
 // CountInbox counts queued activities.
 func (s *Store) CountInbox(ctx context.Context) (int, error) {
 	var n int

@@ -49,11 +49,27 @@ func (s *Store) HasFavourited(ctx context.Context, accountID, statusID int64) (b
 }
 
 // InsertReaction records an emoji reaction.
+//
+// An account has one reaction per status, as on Misskey: a new one
+// replaces the old. Names longer than maxReactionName are cut.
 func (tx *Tx) InsertReaction(accountID, statusID int64, name, url, uri string) error {
+	if r := []rune(name); len(r) > maxReactionName {
+		name = string(r[:maxReactionName])
+	}
+	if len(url) > 2048 {
+		url = ""
+	}
+	if _, err := tx.tx.ExecContext(tx.ctx, `DELETE FROM reactions WHERE account_id = ? AND status_id = ?`, accountID, statusID); err != nil {
+		return err
+	}
 	_, err := tx.tx.ExecContext(tx.ctx, `INSERT OR IGNORE INTO reactions (id, account_id, status_id, name, url, uri, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, tx.s.ids.next(time.Now()), accountID, statusID, name, url, uri, millis(time.Now()))
 	return err
 }
+
+// maxReactionName bounds a reaction's emoji name (a shortcode or a few
+// code points in practice).
+const maxReactionName = 64
 
 // DeleteReactionByURI removes the reaction with activity id uri by accountID.
 func (tx *Tx) DeleteReactionByURI(accountID int64, uri string) error {
