@@ -20,6 +20,8 @@ type config struct {
 	url      string
 	listen   string
 	insecure bool
+	// pruneAfter is the age in days of remote content serve prunes; 0: never.
+	pruneAfter int
 }
 
 // envName is the ROOST_* twin of a flag: --data → ROOST_DATA.
@@ -76,6 +78,9 @@ func (c *config) validate() error {
 		return fmt.Errorf("--url %q must be only a scheme and host (Roost is served from the root of its domain)", c.url)
 	}
 	c.url = u.Scheme + "://" + strings.ToLower(u.Host)
+	if c.pruneAfter < 0 {
+		return fmt.Errorf("--prune-after %d is not a number of days; give 0 (never prune) or more", c.pruneAfter)
+	}
 	if c.listen != "" {
 		if _, _, err := net.SplitHostPort(c.listen); err != nil {
 			return fmt.Errorf("--listen %q is not a host:port address", c.listen)

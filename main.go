@@ -73,6 +73,7 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	addIdentityFlags(serve.Flags(), cfg)
 	serve.Flags().StringVar(&cfg.listen, "listen", "127.0.0.1:8080", "address to listen on")
 	serve.Flags().BoolVar(&cfg.insecure, "insecure-federation", false, "federate over plain http and with private addresses (local tests only)")
+	serve.Flags().IntVar(&cfg.pruneAfter, "prune-after", 30, "days after which remote posts and accounts you never interacted with are removed (0: never)")
 
 	initCmd := &cobra.Command{
 		Use:   "init",
@@ -121,7 +122,7 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 			fmt.Fprintf(stdout, "roost %s (schema %d)\n", version, store.SchemaVersion())
 		},
 	}
-	root.AddCommand(serve, initCmd, passwd, backup, follow, newExportCmd(cfg, stdout), newImportCmd(cfg, stdout, stderr), versionCmd)
+	root.AddCommand(serve, initCmd, passwd, backup, follow, newExportCmd(cfg, stdout), newImportCmd(cfg, stdout, stderr), newPruneCmd(cfg, stdout, stderr), versionCmd)
 	root.InitDefaultHelpCmd()
 	decorateEnvHelp(root)
 	return root
@@ -160,7 +161,8 @@ func runServe(ctx context.Context, cfg *config, fs *pflag.FlagSet, stdout, stder
 	if err != nil {
 		return err
 	}
-	srv, err := handlers.New(ctx, handlers.Config{BaseURL: inst.baseURL, Version: version, MediaDir: filepath.Join(cfg.dataDir, "media"), Streaming: hub}, st, fed, log)
+	srv, err := handlers.New(ctx, handlers.Config{BaseURL: inst.baseURL, Version: version, MediaDir: filepath.Join(cfg.dataDir, "media"), Streaming: hub,
+		PruneAfter: time.Duration(cfg.pruneAfter) * 24 * time.Hour}, st, fed, log)
 	if err != nil {
 		return err
 	}

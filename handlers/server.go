@@ -31,6 +31,9 @@ type Config struct {
 	// Streaming is the hub that federation publishes to (ap.Config.Events)
 	// and streaming clients read from; nil means a hub of its own.
 	Streaming *Hub
+	// PruneAfter is the age after which Run prunes, once a day, remote
+	// content the owner never interacted with (store.Prune); 0: never.
+	PruneAfter time.Duration
 }
 
 // Server serves every HTTP surface of Roost.
@@ -126,11 +129,24 @@ func (s *Server) Run(ctx context.Context) error {
 	defer s.startPush(ctx)()      // sends Web Pushes (push.go)
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
+	nextPrune := time.Now().Add(time.Hour) // not while starting: a Pi has enough to do then
 	for {
 		if n, err := s.RemoveUnattachedMedia(ctx, time.Now().Add(-24*time.Hour)); err != nil && ctx.Err() == nil {
 			s.log.Error("removing unattached media", "err", err)
 		} else if n > 0 {
 			s.log.Info("removed unattached media", "count", n)
+		}
+		if s.cfg.PruneAfter > 0 && time.Now().After(nextPrune) {
+			nextPrune = time.Now().Add(24 * time.Hour)
+			res, err := s.st.Prune(ctx, store.PruneOptions{Before: time.Now().Add(-s.cfg.PruneAfter)})
+			if err == nil {
+				err = s.st.Checkpoint(ctx) // freed pages are reused; the WAL is truncated
+			}
+			if err != nil && ctx.Err() == nil {
+				s.log.Error("pruning", "err", err)
+			} else if err == nil {
+				s.log.Info("pruned", "statuses", res.Statuses, "accounts", res.Accounts, "media", res.Media)
+			}
 		}
 		select {
 		case <-ctx.Done():
