@@ -154,43 +154,10 @@ func (s *Server) getInstancePeers(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
-// knownDomains lists, sorted, the domains of the accounts the owner
-// follows or is followed by.
-//
-// TODO(#client-api): Mastodon lists every domain it knows of; that needs a
-// store query for the distinct domains of all known accounts.
+// knownDomains lists, sorted, the domains of every account Roost knows,
+// as Mastodon's peers do.
 func (s *Server) knownDomains(ctx context.Context) ([]string, error) {
-	owner, err := s.owner(ctx)
-	if err != nil {
-		return nil, err
-	}
-	seen := map[string]bool{}
-	for _, list := range []func(context.Context, int64, store.Page) ([]*store.Account, []int64, error){
-		s.st.ListFollowers, s.st.ListFollowing,
-	} {
-		p := store.Page{Limit: store.MaxLimit}
-		for {
-			accts, ids, err := list(ctx, owner.ID, p)
-			if err != nil {
-				return nil, err
-			}
-			for _, a := range accts {
-				if a.Domain != "" {
-					seen[strings.ToLower(a.Domain)] = true
-				}
-			}
-			if len(ids) < p.Limit {
-				break
-			}
-			p.MaxID = ids[len(ids)-1]
-		}
-	}
-	out := make([]string, 0, len(seen))
-	for d := range seen {
-		out = append(out, d)
-	}
-	slices.Sort(out)
-	return out, nil
+	return s.st.KnownDomains(ctx)
 }
 
 // activityWeeks is how many weeks /api/v1/instance/activity covers.
@@ -201,8 +168,8 @@ const activityWeeks = 12
 // Mastodon), newest week first. Followers-only and direct posts are left
 // out: the endpoint is public.
 //
-// TODO(#client-api): logins counts weeks with a post, not sign-ins; the
-// store keeps no sign-in history.
+// logins counts weeks with a post, not sign-ins: the store keeps no
+// sign-in history, and a week with a post had the owner there.
 func (s *Server) getInstanceActivity(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	owner, err := s.owner(ctx)

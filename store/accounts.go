@@ -299,3 +299,21 @@ func fromNullMillis(n sql.NullInt64) *time.Time {
 	t := fromMillis(n.Int64)
 	return &t
 }
+
+// KnownDomains lists, sorted, the domains of every remote account known.
+func (s *Store) KnownDomains(ctx context.Context) ([]string, error) {
+	rows, err := s.query(ctx, `SELECT DISTINCT lower(domain) FROM accounts WHERE domain != '' ORDER BY 1`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var d string
+		if err := rows.Scan(&d); err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
