@@ -44,27 +44,8 @@ func (s *Store) ListFavouritedBy(ctx context.Context, statusID int64, p Page) ([
 		JOIN accounts a ON a.id = f.account_id WHERE f.status_id = ?`, "f.id", statusID, p)
 }
 
-// listInteracting runs a query of (paging id, account) rows.
+// listInteracting runs a query of (paging id, account) rows whose one
+// argument is id.
 func (s *Store) listInteracting(ctx context.Context, q, col string, id int64, p Page) ([]*Account, []int64, error) {
-	where, args, tail, asc := p.clause(col)
-	rows, err := s.query(ctx, q+where+tail, append([]any{id}, args...)...)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer rows.Close()
-	var accts []*Account
-	var ids []int64
-	for rows.Next() {
-		var pid int64
-		a, err := scanAccount(prefixScanner{rows, &pid})
-		if err != nil {
-			return nil, nil, err
-		}
-		accts, ids = append(accts, a), append(ids, pid)
-	}
-	if asc {
-		reverse(accts)
-		reverse(ids)
-	}
-	return accts, ids, rows.Err()
+	return s.listAccountsPaged(ctx, q, col, []any{id}, p)
 }
