@@ -151,12 +151,9 @@ func TestDomainBlockSeversFollowsAndDelivery(t *testing.T) {
 	a := newInstance(t, n, "a.test", "alice", false)
 	b := newInstance(t, n, "b.test", "bob", false)
 	app := a.api("read write follow")
-	ctx := context.Background()
 	bob := a.resolve("bob@b.test")
 	app.do("POST", "/api/v1/accounts/"+store.FormatID(bob.ID)+"/follow", url.Values{}, nil, &jsonObj{})
-	if err := b.fed.Follow(ctx, b.resolve("alice@a.test")); err != nil {
-		t.Fatal(err)
-	}
+	b.followHandle("alice@a.test")
 	settle(t, a, b)
 	if !a.follows(a.owner.ID, bob.ID) || !a.follows(bob.ID, a.owner.ID) {
 		t.Fatal("follows both ways not set up")
@@ -204,9 +201,7 @@ func TestHashtagsFeaturedAndFollowed(t *testing.T) {
 	ctx := context.Background()
 
 	// A follower on b, to see the actor Update.
-	if err := b.fed.Follow(ctx, b.resolve("alice@a.test")); err != nil {
-		t.Fatal(err)
-	}
+	b.followHandle("alice@a.test")
 	settle(t, a, b)
 
 	app.do("POST", "/api/v1/statuses", url.Values{"status": {"cats #Cats #dogs"}}, nil, &jsonObj{})

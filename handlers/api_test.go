@@ -277,9 +277,7 @@ func TestGroupedNotifications(t *testing.T) {
 	b := newInstance(t, n, "b.test", "bob", false)
 	c := newInstance(t, n, "c.test", "carol", false)
 	for _, in := range []*instance{b, c} {
-		if err := in.fed.Follow(ctx, in.resolve("alice@a.test")); err != nil {
-			t.Fatal(err)
-		}
+		in.followHandle("alice@a.test")
 	}
 	settle(t, a, b, c)
 	post := a.post("<p>like me</p>", store.Public)
@@ -327,9 +325,7 @@ func TestFollowRequestsThroughTheAPI(t *testing.T) {
 	b := newInstance(t, n, "b.test", "bob", false)
 	c := newInstance(t, n, "c.test", "carol", false)
 	for _, in := range []*instance{b, c} {
-		if err := in.fed.Follow(ctx, in.resolve("alice@a.test")); err != nil {
-			t.Fatal(err)
-		}
+		in.followHandle("alice@a.test")
 	}
 	settle(t, a, b, c)
 	app := a.api("read write follow")

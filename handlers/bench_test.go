@@ -24,9 +24,7 @@ func BenchmarkInboxCreate(b *testing.B) {
 	n := newFedNet()
 	a := newInstance(b, n, "a.test", "alice", false)
 	peer := newInstance(b, n, "b.test", "bob", false)
-	if err := a.fed.Follow(ctx, a.resolve("bob@b.test")); err != nil {
-		b.Fatal(err)
-	}
+	a.followHandle("bob@b.test")
 	settle(b, a, peer)
 	key, err := ap.ParsePrivateKeyPEM(peer.key)
 	if err != nil {

@@ -82,9 +82,7 @@ func TestAppEndToEnd(t *testing.T) {
 	if _, err := c.AccountFollow(ctx, res.Accounts[0].ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.fed.Follow(ctx, b.resolve("alice@a.test")); err != nil {
-		t.Fatal(err)
-	}
+	b.followHandle("alice@a.test")
 	settle(t, a, b)
 
 	// Post a picture with a content warning.

@@ -20,9 +20,7 @@ func TestPrivateStatusesNeedASignedFollower(t *testing.T) {
 	a := newInstance(t, n, "a.test", "alice", false)
 	b := newInstance(t, n, "b.test", "bob", false)
 	c := newInstance(t, n, "c.test", "carol", false)
-	if err := b.fed.Follow(ctx, b.resolve("alice@a.test")); err != nil {
-		t.Fatal(err)
-	}
+	b.followHandle("alice@a.test")
 	c.resolve("alice@a.test")
 	settle(t, a, b, c)
 	priv := a.post("<p>for followers</p>", store.Private)
@@ -67,9 +65,7 @@ func TestInboxIsIdempotentAndSurvivesRestart(t *testing.T) {
 	n := newFedNet()
 	a := newInstance(t, n, "a.test", "alice", false)
 	b := newInstance(t, n, "b.test", "bob", false)
-	if err := a.fed.Follow(ctx, a.resolve("bob@b.test")); err != nil {
-		t.Fatal(err)
-	}
+	a.followHandle("bob@b.test")
 	settle(t, a, b)
 	note := b.urls.Status(42)
 	body := []byte(fmt.Sprintf(`{"@context":"https://www.w3.org/ns/activitystreams","id":"%s/activity","type":"Create",
@@ -113,9 +109,7 @@ func TestDomainBlock(t *testing.T) {
 	n := newFedNet()
 	a := newInstance(t, n, "a.test", "alice", false)
 	b := newInstance(t, n, "b.test", "bob", false)
-	if err := b.fed.Follow(ctx, b.resolve("alice@a.test")); err != nil {
-		t.Fatal(err)
-	}
+	b.followHandle("alice@a.test")
 	settle(t, a, b)
 	if err := a.st.BlockDomain(ctx, "b.test"); err != nil {
 		t.Fatal(err)
@@ -162,9 +156,7 @@ func TestProfileUpdateAndBoostedEdit(t *testing.T) {
 	n := newFedNet()
 	a := newInstance(t, n, "a.test", "alice", false)
 	b := newInstance(t, n, "b.test", "bob", false)
-	if err := b.fed.Follow(ctx, b.resolve("alice@a.test")); err != nil {
-		t.Fatal(err)
-	}
+	b.followHandle("alice@a.test")
 	settle(t, a, b)
 	a.owner.DisplayName = "Alice in Wonderland"
 	if err := a.st.UpdateAccount(ctx, a.owner); err != nil {
@@ -201,12 +193,8 @@ func TestUnknownParentsAreFetched(t *testing.T) {
 	a := newInstance(t, n, "a.test", "alice", false)
 	b := newInstance(t, n, "b.test", "bob", false)
 	c := newInstance(t, n, "c.test", "carol", false)
-	if err := a.fed.Follow(ctx, a.resolve("bob@b.test")); err != nil {
-		t.Fatal(err)
-	}
-	if err := b.fed.Follow(ctx, b.resolve("carol@c.test")); err != nil {
-		t.Fatal(err)
-	}
+	a.followHandle("bob@b.test")
+	b.followHandle("carol@c.test")
 	settle(t, a, b, c)
 	root := c.post("<p>carol starts a thread</p>", store.Public)
 	settle(t, a, b, c)

@@ -154,6 +154,14 @@ func (in *instance) resolve(handle string) *store.Account {
 	return a
 }
 
+// followHandle makes in's owner follow handle (found by WebFinger).
+func (in *instance) followHandle(handle string) {
+	in.t.Helper()
+	if err := in.fed.Follow(context.Background(), in.resolve(handle)); err != nil {
+		in.t.Fatalf("%s following %s: %v", in.host, handle, err)
+	}
+}
+
 func (in *instance) accountOf(other *instance) *store.Account {
 	in.t.Helper()
 	a, err := in.st.GetAccountByURI(context.Background(), other.urls.Actor())
@@ -413,9 +421,7 @@ func TestFederatedBlockAndMove(t *testing.T) {
 	c := newInstance(t, n, "c.test", "carol", false)
 	d := newInstance(t, n, "d.test", "alice2", false)
 	for _, in := range []*instance{b, c} {
-		if err := in.fed.Follow(ctx, in.resolve("alice@a.test")); err != nil {
-			t.Fatal(err)
-		}
+		in.followHandle("alice@a.test")
 	}
 	settle(t, a, b, c, d)
 	carolAtA := a.accountOf(c)
@@ -483,15 +489,12 @@ func signedPost(t *testing.T, n *fedNet, to *instance, keyID, keyPEM string, bod
 // TestForgeryIsRejected: every forged request is refused and changes
 // nothing.
 func TestForgeryIsRejected(t *testing.T) {
-	ctx := context.Background()
 	n := newFedNet()
 	a := newInstance(t, n, "a.test", "alice", false)
 	b := newInstance(t, n, "b.test", "bob", false)
 	c := newInstance(t, n, "c.test", "carol", false)
 	for _, in := range []*instance{b, c} {
-		if err := a.fed.Follow(ctx, a.resolve(in.owner.Username+"@"+in.host)); err != nil {
-			t.Fatal(err)
-		}
+		a.followHandle(in.owner.Username + "@" + in.host)
 	}
 	settle(t, a, b, c)
 	carolPost := c.post("<p>carol's words</p>", store.Public)

@@ -16,9 +16,7 @@ func TestReportFederatesAsFlag(t *testing.T) {
 	n := newFedNet()
 	a := newInstance(t, n, "a.test", "alice", false)
 	b := newInstance(t, n, "b.test", "bob", false)
-	if err := a.fed.Follow(ctx, a.resolve("bob@b.test")); err != nil {
-		t.Fatal(err)
-	}
+	a.followHandle("bob@b.test")
 	settle(t, a, b)
 	post := b.post("<p>something reportable</p>", store.Public)
 	settle(t, a, b)

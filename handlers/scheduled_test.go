@@ -22,9 +22,7 @@ func TestScheduledStatuses(t *testing.T) {
 	n := newFedNet()
 	a := newInstance(t, n, "a.test", "alice", false)
 	b := newInstance(t, n, "b.test", "bob", false)
-	if err := b.fed.Follow(ctx, b.resolve("alice@a.test")); err != nil {
-		t.Fatal(err)
-	}
+	b.followHandle("alice@a.test")
 	settle(t, a, b)
 	c := a.api("read write")
 

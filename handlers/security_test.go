@@ -57,17 +57,12 @@ func TestPrivateStatusesStayPrivate(t *testing.T) {
 // TestBoostOfPrivateStatusIsRefused: a followed account's public boost of
 // a followers-only status is not stored, so it cannot republish it.
 func TestBoostOfPrivateStatusIsRefused(t *testing.T) {
-	ctx := context.Background()
 	n := newFedNet()
 	a := newInstance(t, n, "a.test", "alice", false)
 	b := newInstance(t, n, "b.test", "bob", false)
 	c := newInstance(t, n, "c.test", "carol", false)
-	if err := a.fed.Follow(ctx, a.resolve("bob@b.test")); err != nil {
-		t.Fatal(err)
-	}
-	if err := a.fed.Follow(ctx, a.resolve("carol@c.test")); err != nil {
-		t.Fatal(err)
-	}
+	a.followHandle("bob@b.test")
+	a.followHandle("carol@c.test")
 	settle(t, a, b, c)
 	private := c.post("<p>carol for followers</p>", store.Private)
 	settle(t, a, b, c)
@@ -89,9 +84,7 @@ func TestForeignActivityIDsAndVotes(t *testing.T) {
 	n := newFedNet()
 	a := newInstance(t, n, "a.test", "alice", false)
 	b := newInstance(t, n, "b.test", "bob", false)
-	if err := a.fed.Follow(ctx, a.resolve("bob@b.test")); err != nil {
-		t.Fatal(err)
-	}
+	a.followHandle("bob@b.test")
 	settle(t, a, b)
 	pub := a.post("<p>a public post</p>", store.Public)
 	// Bob boosts it with an id on a.test: dropped.

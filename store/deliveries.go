@@ -126,17 +126,7 @@ func (s *Store) DueDeliveriesAfter(ctx context.Context, now time.Time, afterID i
 // NextDeliveryAt is when the earliest job is due (zero for a job never
 // tried); ok is false when the queue is empty.
 func (s *Store) NextDeliveryAt(ctx context.Context) (next time.Time, ok bool, err error) {
-	var ms sql.NullInt64
-	if err := s.queryRow(ctx, `SELECT min(next_at) FROM deliveries`).Scan(&ms); err != nil {
-		return time.Time{}, false, fmt.Errorf("next delivery: %w", err)
-	}
-	if !ms.Valid {
-		return time.Time{}, false, nil
-	}
-	if ms.Int64 == 0 {
-		return time.Time{}, true, nil
-	}
-	return fromMillis(ms.Int64), true, nil
+	return s.nextDue(ctx, "deliveries")
 }
 
 // DeleteDelivery removes a job that was delivered or given up on; a job

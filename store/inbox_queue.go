@@ -63,9 +63,22 @@ func (s *Store) DueInbox(ctx context.Context, now time.Time, limit int) ([]*Inbo
 
 // NextInboxAt is when the earliest queued activity is due.
 func (s *Store) NextInboxAt(ctx context.Context) (time.Time, bool, error) {
+	return s.nextDue(ctx, "inbox_queue")
+}
+
+// nextDue is when the earliest row of a queue table is due: the zero
+// time for a row due at once (next_at 0), ok false when the queue is
+// empty. table is one of the queue tables, never input.
+func (s *Store) nextDue(ctx context.Context, table string) (next time.Time, ok bool, err error) {
 	var ms sql.NullInt64
-	if err := s.queryRow(ctx, `SELECT min(next_at) FROM inbox_queue`).Scan(&ms); err != nil || !ms.Valid {
-		return time.Time{}, false, err
+	if err := s.queryRow(ctx, `SELECT min(next_at) FROM `+table).Scan(&ms); err != nil {
+		return time.Time{}, false, fmt.Errorf("next due in %s: %w", table, err)
+	}
+	if !ms.Valid {
+		return time.Time{}, false, nil
+	}
+	if ms.Int64 == 0 {
+		return time.Time{}, true, nil
 	}
 	return fromMillis(ms.Int64), true, nil
 }

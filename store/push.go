@@ -218,17 +218,7 @@ func (s *Store) DuePushes(ctx context.Context, now time.Time, afterID int64, lim
 // NextPushAt is when the earliest queued push is due (zero for one never
 // tried); ok is false when the queue is empty.
 func (s *Store) NextPushAt(ctx context.Context) (next time.Time, ok bool, err error) {
-	var ms sql.NullInt64
-	if err := s.queryRow(ctx, `SELECT min(next_at) FROM push_queue`).Scan(&ms); err != nil {
-		return time.Time{}, false, fmt.Errorf("next push: %w", err)
-	}
-	if !ms.Valid {
-		return time.Time{}, false, nil
-	}
-	if ms.Int64 == 0 {
-		return time.Time{}, true, nil
-	}
-	return fromMillis(ms.Int64), true, nil
+	return s.nextDue(ctx, "push_queue")
 }
 
 // DeletePush removes a push that was sent or given up on; one already
