@@ -34,11 +34,12 @@ type Config struct {
 
 // Store is the database: one writer connection and a pool of readers.
 type Store struct {
-	w     *sql.DB // exactly one connection: SQLite has one writer at a time
-	r     *sql.DB // read-only pool
-	ids   *idGen
-	path  string
-	stmts stmtCache
+	w       *sql.DB // exactly one connection: SQLite has one writer at a time
+	r       *sql.DB // read-only pool
+	ids     *idGen
+	path    string
+	stmts   stmtCache
+	commits committer
 }
 
 // Open opens (creating if needed) the database at cfg.Path and applies
@@ -129,22 +130,6 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 	_, err = db.ExecContext(ctx, "VACUUM INTO ?", path)
 	if err != nil {
 		return fmt.Errorf("backup to %s: %w", path, err)
-	}
-	return nil
-}
-
-// write runs fn in one IMMEDIATE transaction on the writer connection.
-func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
 }

@@ -20,7 +20,7 @@ type Tx struct {
 func (s *Store) Update(ctx context.Context, fn func(tx *Tx) error) error {
 	t := &Tx{ctx: ctx, s: s}
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		t.tx = tx
+		t.tx, t.onCommit = tx, nil // a write may be run again (see committer)
 		return fn(t)
 	})
 	if err == nil {
