@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"net/http"
 	"net/url"
 	"strings"
@@ -135,6 +136,13 @@ const inboxBatch = 64
 // for a reason that may pass (a peer being down while we fetch).
 const maxInboxAttempts = 6
 
+// inboxLanes is how many activities are applied at once. Each signer's
+// activities stay in one lane, in the order they arrived, so that an
+// actor's Create, Update and Delete of a note are applied in turn; lanes
+// overlap one activity's fetches with another's writes, and their writes
+// share commits (see store's group commit).
+const inboxLanes = 4
+
 // ProcessInbox applies every queued activity due now, once, and returns
 // how many it handled. Tests call it to drain the queue deterministically.
 func (f *Federation) ProcessInbox(ctx context.Context) (int, error) {
@@ -142,32 +150,56 @@ func (f *Federation) ProcessInbox(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	var lanes [inboxLanes][]*store.InboxItem
 	for _, it := range items {
-		err := f.applyQueued(ctx, it)
-		switch {
-		case err == nil || isPermanent(err):
-			if err != nil {
-				f.log.Info("activity not applied", "activity", it.ActivityID, "err", err)
-			}
-			if err := f.st.DeleteInbox(ctx, it.ID); err != nil {
-				return 0, err
-			}
-		case ctx.Err() != nil:
-			return 0, ctx.Err()
-		case it.Attempts+1 >= maxInboxAttempts:
-			f.log.Warn("activity given up", "activity", it.ActivityID, "attempts", it.Attempts+1, "err", err)
-			if err := f.st.DeleteInbox(ctx, it.ID); err != nil {
-				return 0, err
-			}
-		default:
-			delay := time.Duration(1<<(2*it.Attempts)) * 30 * time.Second // 30 s, 2 min, 8 min, 32 min…
-			f.log.Info("activity retry", "activity", it.ActivityID, "attempt", it.Attempts+1, "err", err)
-			if err := f.st.RetryInbox(ctx, it.ID, it.Attempts+1, f.now().Add(delay), err.Error()); err != nil {
-				return 0, err
-			}
+		h := fnv.New32a()
+		h.Write([]byte(it.Signer))
+		l := h.Sum32() % inboxLanes
+		lanes[l] = append(lanes[l], it)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, inboxLanes)
+	for l, lane := range lanes {
+		if len(lane) == 0 {
+			continue
 		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, it := range lane {
+				if errs[l] = f.processQueued(ctx, it); errs[l] != nil {
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs[:]...); err != nil {
+		return 0, err
 	}
 	return len(items), nil
+}
+
+// processQueued applies one queued activity and then removes it from the
+// queue, or schedules a retry.
+func (f *Federation) processQueued(ctx context.Context, it *store.InboxItem) error {
+	err := f.applyQueued(ctx, it)
+	switch {
+	case err == nil || isPermanent(err):
+		if err != nil {
+			f.log.Info("activity not applied", "activity", it.ActivityID, "err", err)
+		}
+		return f.st.DeleteInbox(ctx, it.ID)
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case it.Attempts+1 >= maxInboxAttempts:
+		f.log.Warn("activity given up", "activity", it.ActivityID, "attempts", it.Attempts+1, "err", err)
+		return f.st.DeleteInbox(ctx, it.ID)
+	default:
+		delay := time.Duration(1<<(2*it.Attempts)) * 30 * time.Second // 30 s, 2 min, 8 min, 32 min…
+		f.log.Info("activity retry", "activity", it.ActivityID, "attempt", it.Attempts+1, "err", err)
+		return f.st.RetryInbox(ctx, it.ID, it.Attempts+1, f.now().Add(delay), err.Error())
+	}
 }
 
 func (f *Federation) applyQueued(ctx context.Context, it *store.InboxItem) (err error) {
