@@ -13,6 +13,11 @@ import (
 // block; federation calls it from its workers and request handlers.
 type Events interface {
 	Publish(e Event)
+	// Listening reports whether any stream is open. Status events are
+	// only for streams, so with none open they are not even described
+	// (which costs queries per stored status); notifications are
+	// published always, for Web Push.
+	Listening() bool
 }
 
 // Event kinds, as the Mastodon streaming API names them.
@@ -113,6 +118,9 @@ func (f *Federation) publishStatus(ctx context.Context, tx *store.Tx, kind strin
 		tags = parts.Tags
 	}
 	tx.OnCommit(func() {
+		if !f.cfg.Events.Listening() {
+			return
+		}
 		e, err := f.statusEvent(ctx, kind, &snap, tags, parts != nil)
 		if err != nil {
 			// Streaming is best effort: the status is stored and

@@ -223,6 +223,13 @@ func (h *Hub) Close() {
 	}
 }
 
+// Listening reports whether any stream is open.
+func (h *Hub) Listening() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.conns) > 0
+}
+
 // Publish queues e for every connection following a stream it belongs
 // on. It never blocks: a connection whose buffer is full is dropped.
 func (h *Hub) Publish(e ap.Event) {
