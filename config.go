@@ -22,6 +22,10 @@ type config struct {
 	insecure bool
 	// pruneAfter is the age in days of remote content serve prunes; 0: never.
 	pruneAfter int
+	// pprof is the address serving Go's profiles; "" serves none.
+	pprof string
+	// memoryLimit is the Go runtime's soft memory limit in MiB; 0: none.
+	memoryLimit int
 }
 
 // envName is the ROOST_* twin of a flag: --data → ROOST_DATA.

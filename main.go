@@ -74,6 +74,8 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	serve.Flags().StringVar(&cfg.listen, "listen", "127.0.0.1:8080", "address to listen on")
 	serve.Flags().BoolVar(&cfg.insecure, "insecure-federation", false, "federate over plain http and with private addresses (local tests only)")
 	serve.Flags().IntVar(&cfg.pruneAfter, "prune-after", 30, "days after which remote posts and accounts you never interacted with are removed (0: never)")
+	serve.Flags().IntVar(&cfg.memoryLimit, "memory-limit", defaultMemoryLimit, "soft memory limit in MiB the garbage collector keeps to (GOMEMLIMIT overrides it; 0: none)")
+	serve.Flags().StringVar(&cfg.pprof, "pprof", "", "address to serve Go's pprof profiles on, such as 127.0.0.1:6060 (never a public one)")
 
 	initCmd := &cobra.Command{
 		Use:   "init",
@@ -145,6 +147,14 @@ func runServe(ctx context.Context, cfg *config, fs *pflag.FlagSet, stdout, stder
 		return fmt.Errorf("cannot listen on %s: %w", cfg.listen, unwrapNetErr(err))
 	}
 	defer ln.Close()
+	var pprofLn net.Listener
+	if cfg.pprof != "" {
+		if pprofLn, err = net.Listen("tcp", cfg.pprof); err != nil {
+			return fmt.Errorf("cannot listen on %s for pprof: %w", cfg.pprof, unwrapNetErr(err))
+		}
+		defer pprofLn.Close()
+	}
+	setMemoryLimit(cfg.memoryLimit)
 
 	st, inst, err := openOrSetUp(ctx, cfg, fs, stdout, nil)
 	if err != nil {
@@ -153,6 +163,10 @@ func runServe(ctx context.Context, cfg *config, fs *pflag.FlagSet, stdout, stder
 	defer st.Close()
 
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if pprofLn != nil {
+		log.Info("serving pprof profiles", "addr", pprofLn.Addr().String())
+		go servePprof(pprofLn, log)
+	}
 	if cfg.insecure {
 		log.Warn("insecure federation: plain http and private addresses are allowed; use only for local tests")
 	}

@@ -3,173 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
-	"sync"
-	"sync/atomic"
 	"time"
 
-	"roost/ap"
 	"roost/store"
 )
-
-// inboxResult is what one inbox load measured.
-type inboxResult struct {
-	sent, accepted, applied   int
-	acceptedPerS, appliedPerS float64
-	rssPeakMB                 float64
-	writeBytes                int64
-	actorFetches              int
-}
-
-// runInbox starts a roost following b.actors remote actors (known by URI
-// only, so their keys are fetched from the tool on first contact), sends
-// b.activities signed Creates to /inbox with b.workers senders, and waits
-// (at most 5 minutes) for the inbox queue to drain.
-func (b *bench) runInbox(ctx context.Context) (*inboxResult, error) {
-	if b.inbox != nil {
-		return b.inbox, nil
-	}
-	peers, err := newActors(b.keys)
-	if err != nil {
-		return nil, err
-	}
-	defer peers.close()
-	in, err := b.newInstance(ctx, "inbox")
-	if err != nil {
-		return nil, err
-	}
-	st, err := in.open(ctx)
-	if err != nil {
-		return nil, err
-	}
-	_, err = seedAccounts(ctx, st, b.actors, true, func(i int) *store.Account {
-		u := peers.actor(i)
-		return &store.Account{URI: u, Username: peers.name(i), Domain: peers.host, Inbox: u + "/inbox",
-			SharedInbox: peers.base + "/inbox", FollowersURL: u + "/followers"}
-	})
-	st.Close()
-	if err != nil {
-		return nil, err
-	}
-	// Sign everything first so that signing is not measured.
-	reqs := make([]*http.Request, b.activities)
-	var wg sync.WaitGroup
-	var signErr atomic.Value
-	for w := range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := w; i < len(reqs); i += 8 {
-				a := i % b.actors
-				body := peers.create(a, i)
-				req, _ := http.NewRequest("POST", "http://"+in.addr+"/inbox", bytes.NewReader(body))
-				req.Header.Set("Content-Type", "application/activity+json")
-				if err := ap.SignRequest(req, body, peers.keyID(a), peers.key(a), time.Now(), true); err != nil {
-					signErr.Store(err)
-				}
-				reqs[i] = req
-			}
-		}()
-	}
-	wg.Wait()
-	if err, _ := signErr.Load().(error); err != nil {
-		return nil, err
-	}
-	srv, err := in.start()
-	if err != nil {
-		return nil, err
-	}
-	defer srv.kill()
-	mon, err := in.open(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer mon.Close()
-	r := &inboxResult{sent: len(reqs)}
-	w0 := writeBytes(srv.pid)
-	samp := sampleRSS(srv.pid)
-	client := &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: b.workers}}
-	var next, accepted atomic.Int64
-	start := time.Now()
-	for range b.workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(reqs) {
-					return
-				}
-				resp, err := client.Do(reqs[i])
-				if err != nil {
-					continue
-				}
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode == http.StatusAccepted {
-					accepted.Add(1)
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	acceptTime := time.Since(start)
-	r.accepted = int(accepted.Load())
-	r.acceptedPerS = float64(r.accepted) / acceptTime.Seconds()
-	deadline := time.Now().Add(b.wait)
-	for {
-		n, err := mon.CountInbox(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if n == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("inbox queue still holds %d activities after %v (%d of %d answered 202); server log ends:\n%s",
-				n, b.wait, accepted.Load(), len(reqs), tail(srv.stderr.String(), 2000))
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	applyTime := time.Since(start)
-	r.rssPeakMB = samp.peak()
-	r.writeBytes = writeBytes(srv.pid) - w0
-	for i := range b.actors {
-		a, err := mon.GetAccountByURI(ctx, peers.actor(i))
-		if err != nil {
-			return nil, err
-		}
-		n, err := mon.CountStatuses(ctx, a.ID, store.Public)
-		if err != nil {
-			return nil, err
-		}
-		r.applied += n
-	}
-	r.appliedPerS = float64(r.applied) / applyTime.Seconds()
-	peers.mu.Lock()
-	r.actorFetches = peers.fetches
-	peers.mu.Unlock()
-	if err := srv.stop(); err != nil {
-		return nil, err
-	}
-	b.inbox = r
-	return r, nil
-}
-
-func (b *bench) figInbox(ctx context.Context) error {
-	r, err := b.runInbox(ctx)
-	if err != nil {
-		return err
-	}
-	note := fmt.Sprintf("%d/%d answered 202, %d actors sharing %d RSA keys, %d workers, %d actor fetches",
-		r.accepted, r.sent, b.actors, b.keys, b.workers, r.actorFetches)
-	line("inbox_accepted_per_s", r.acceptedPerS, note)
-	line("inbox_applied_per_s", r.appliedPerS, fmt.Sprintf("%d statuses stored, from the first POST to an empty inbox queue", r.applied))
-	return nil
-}
 
 // seeded returns a stopped instance holding n statuses, seeding it once,
 // and reports the database bytes the statuses added.
@@ -227,6 +68,10 @@ func (b *bench) figTimeline(ctx context.Context) error {
 			return err
 		}
 		lat := make([]time.Duration, 0, b.samples)
+		cpuDone := func() error { return nil }
+		if n == b.statuses[len(b.statuses)-1] {
+			cpuDone = in.prof.cpu(fmt.Sprintf("timeline-%d", n), 5*time.Second)
+		}
 		for range b.samples {
 			d, err := get()
 			if err != nil {
@@ -234,6 +79,10 @@ func (b *bench) figTimeline(ctx context.Context) error {
 				return err
 			}
 			lat = append(lat, d)
+		}
+		if err := errors.Join(in.prof.heap(fmt.Sprintf("timeline-%d", n)), cpuDone()); err != nil {
+			srv.kill()
+			return fmt.Errorf("profiles: %w", err)
 		}
 		slices.Sort(lat)
 		line(fmt.Sprintf("home_median_ms_%d", n), ms(lat[len(lat)/2]), "")
@@ -353,11 +202,11 @@ func (b *bench) figDisk(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if r.applied == 0 || r.writeBytes < 0 {
-		return fmt.Errorf("no write_bytes (applied %d)", r.applied)
+	if r.appliedInPhase == 0 || r.writeBytes < 0 {
+		return fmt.Errorf("no write_bytes (applied %d)", r.appliedInPhase)
 	}
-	line("write_bytes_per_applied_activity", float64(r.writeBytes)/float64(r.applied),
-		"write_bytes from /proc/PID/io during the inbox load")
+	line("write_bytes_per_applied_activity", float64(r.writeBytes)/float64(r.appliedInPhase),
+		"write_bytes from /proc/PID/io during the inbox load with keys known")
 	return nil
 }
 

@@ -3,6 +3,7 @@
 //
 //	go run ./bench/roost-bench [-figures inbox,timeline,fanout,memory,startup,disk]
 //	    [-statuses 10000,100000,1000000] [-actors 1000] [-fanout 1000,10000]
+//	    [-pprof DIR]
 //
 // Each figure gets its own temporary data directory; large status counts are
 // written into the file with the store package before the server starts.
@@ -36,6 +37,7 @@ type bench struct {
 	keys       int
 	samples    int
 	wait       time.Duration
+	pprofDir   string
 
 	inbox      *inboxResult      // run once, read by inbox, memory and disk
 	seededDirs map[int]*instance // status count → stopped, seeded instance
@@ -56,6 +58,7 @@ func main() {
 	flag.IntVar(&b.keys, "keys", 8, "RSA keys shared among the remote actors (each actor keeps its own keyId)")
 	flag.IntVar(&b.samples, "samples", 500, "home timeline requests per status count")
 	flag.DurationVar(&b.wait, "wait", 5*time.Minute, "longest wait for the inbox queue to drain or a post to reach every inbox")
+	flag.StringVar(&b.pprofDir, "pprof", "", "directory to write CPU and heap profiles of the inbox and timeline loads to")
 	flag.Parse()
 	var err error
 	if b.statuses, err = intList(*statuses); err != nil {
@@ -67,6 +70,11 @@ func main() {
 	if b.activities <= 0 {
 		b.activities = 5 * b.actors
 	}
+	if b.pprofDir != "" {
+		if err := os.MkdirAll(b.pprofDir, 0o755); err != nil {
+			fatal(err)
+		}
+	}
 	slices.Sort(b.statuses)
 	b.seededDirs = map[int]*instance{}
 	b.seedBytes = map[int]int64{}
@@ -75,8 +83,11 @@ func main() {
 	}
 	defer os.RemoveAll(b.tmp)
 	if b.bin == "" {
+		// Built as a release is: static, stripped.
 		b.bin = filepath.Join(b.tmp, "roost")
-		if out, err := exec.Command("go", "build", "-o", b.bin, ".").CombinedOutput(); err != nil {
+		cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", b.bin, ".")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
 			os.RemoveAll(b.tmp)
 			fatal(fmt.Errorf("go build: %v\n%s", err, out))
 		}

@@ -25,6 +25,7 @@ import (
 type instance struct {
 	bin, data, addr string
 	token           string
+	prof            profiler // its addr is set at each start
 }
 
 // server is a running `roost serve`.
@@ -69,7 +70,7 @@ func (b *bench) newInstance(ctx context.Context, name string) (*instance, error)
 	if err != nil {
 		return nil, err
 	}
-	in := &instance{bin: b.bin, data: filepath.Join(b.tmp, name), addr: addr}
+	in := &instance{bin: b.bin, data: filepath.Join(b.tmp, name), addr: addr, prof: profiler{dir: b.pprofDir}}
 	cmd := exec.CommandContext(ctx, b.bin, "init")
 	cmd.Env = in.env()
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -101,7 +102,16 @@ func (in *instance) open(ctx context.Context) (*store.Store, error) {
 // start execs `roost serve` and waits (at most a minute) until it answers
 // /.well-known/nodeinfo.
 func (in *instance) start() (*server, error) {
-	cmd := exec.Command(in.bin, "serve", "--listen", in.addr, "--insecure-federation", "--prune-after", "0")
+	args := []string{"serve", "--listen", in.addr, "--insecure-federation", "--prune-after", "0"}
+	if in.prof.dir != "" {
+		addr, err := freeAddr()
+		if err != nil {
+			return nil, err
+		}
+		in.prof.addr = addr
+		args = append(args, "--pprof", addr)
+	}
+	cmd := exec.Command(in.bin, args...)
 	cmd.Env = in.env()
 	s := &server{cmd: cmd, done: make(chan struct{}), base: "http://" + in.addr}
 	cmd.Stderr = &s.stderr
