@@ -48,7 +48,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.Readers <= 0 {
 		cfg.Readers = 4
 	}
-	w, err := sql.Open("sqlite", dsn(cfg.Path, false))
+	w, err := sql.Open(writerDriver, dsn(cfg.Path, false))
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", cfg.Path, err)
 	}
