@@ -7,6 +7,7 @@ import (
 	"hash/fnv"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -159,6 +160,7 @@ func (f *Federation) ProcessInbox(ctx context.Context) (int, error) {
 	}
 	var wg sync.WaitGroup
 	errs := make([]error, inboxLanes)
+	done := make([][]int64, inboxLanes)
 	for l, lane := range lanes {
 		if len(lane) == 0 {
 			continue
@@ -167,38 +169,51 @@ func (f *Federation) ProcessInbox(ctx context.Context) (int, error) {
 		go func() {
 			defer wg.Done()
 			for _, it := range lane {
-				if errs[l] = f.processQueued(ctx, it); errs[l] != nil {
+				finished, err := f.processQueued(ctx, it)
+				if err != nil {
+					errs[l] = err
 					return
+				}
+				if finished {
+					done[l] = append(done[l], it.ID)
 				}
 			}
 		}()
 	}
 	wg.Wait()
-	if err := errors.Join(errs[:]...); err != nil {
+	// The applied leave the queue together, in one commit rather than one
+	// each. A crash before it applies them again at the next start, which
+	// is harmless: applying an activity twice changes nothing (a status,
+	// favourite or follow is stored once, by its id).
+	if err := f.st.DeleteInbox(context.WithoutCancel(ctx), slices.Concat(done...)...); err != nil {
+		errs = append(errs, err)
+	}
+	if err := errors.Join(errs...); err != nil {
 		return 0, err
 	}
 	return len(items), nil
 }
 
-// processQueued applies one queued activity and then removes it from the
-// queue, or schedules a retry.
-func (f *Federation) processQueued(ctx context.Context, it *store.InboxItem) error {
-	err := f.applyQueued(ctx, it)
+// processQueued applies one queued activity, or schedules a retry. It
+// reports whether the activity is finished with, to be removed from the
+// queue.
+func (f *Federation) processQueued(ctx context.Context, it *store.InboxItem) (finished bool, err error) {
+	err = f.applyQueued(ctx, it)
 	switch {
 	case err == nil || isPermanent(err):
 		if err != nil {
 			f.log.Info("activity not applied", "activity", it.ActivityID, "err", err)
 		}
-		return f.st.DeleteInbox(ctx, it.ID)
+		return true, nil
 	case ctx.Err() != nil:
-		return ctx.Err()
+		return false, ctx.Err()
 	case it.Attempts+1 >= maxInboxAttempts:
 		f.log.Warn("activity given up", "activity", it.ActivityID, "attempts", it.Attempts+1, "err", err)
-		return f.st.DeleteInbox(ctx, it.ID)
+		return true, nil
 	default:
 		delay := time.Duration(1<<(2*it.Attempts)) * 30 * time.Second // 30 s, 2 min, 8 min, 32 min…
 		f.log.Info("activity retry", "activity", it.ActivityID, "attempt", it.Attempts+1, "err", err)
-		return f.st.RetryInbox(ctx, it.ID, it.Attempts+1, f.now().Add(delay), err.Error())
+		return false, f.st.RetryInbox(ctx, it.ID, it.Attempts+1, f.now().Add(delay), err.Error())
 	}
 }
 

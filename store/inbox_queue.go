@@ -83,11 +83,18 @@ func (s *Store) nextDue(ctx context.Context, table string) (next time.Time, ok b
 	return fromMillis(ms.Int64), true, nil
 }
 
-// DeleteInbox removes an applied (or abandoned) activity from the queue.
-func (s *Store) DeleteInbox(ctx context.Context, id int64) error {
+// DeleteInbox removes applied (or abandoned) activities from the queue.
+func (s *Store) DeleteInbox(ctx context.Context, ids ...int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
 	return s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM inbox_queue WHERE id = ?`, id)
-		return err
+		for _, id := range ids {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM inbox_queue WHERE id = ?`, id); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 
