@@ -70,7 +70,7 @@ func runPrune(ctx context.Context, cfg *config, days int, dryRun, vacuum bool, s
 	}
 	fmt.Fprintf(stdout, "%s %d remote statuses (with %d media attachments) and %d remote accounts older than %d days,\n",
 		verb, res.Statuses, res.Media, res.Accounts, days)
-	fmt.Fprintf(stdout, "and %d seen activity ids and %d tombstones.\n", res.SeenActivities, res.Tombstones)
+	fmt.Fprintf(stdout, "and %d seen activity ids, %d tombstones and %d cached link previews.\n", res.SeenActivities, res.Tombstones, res.LinkCards)
 	if dryRun {
 		return nil
 	}

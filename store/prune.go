@@ -19,6 +19,8 @@ import (
 // up for long; the rows of a status's parts (media, mentions, tags, polls,
 // edits) go with it through ON DELETE CASCADE. Remote media are remote URLs
 // (Roost keeps no files of them), and the owner's files are never touched.
+// Cached link previews fetched before the cutoff go too: they are stale
+// long before it, and fetched again when asked for.
 
 // PruneBatch is how many rows one pruning transaction removes.
 const PruneBatch = 500
@@ -46,6 +48,7 @@ type PruneResult struct {
 	Accounts       int // remote accounts
 	SeenActivities int // inbox dedupe ids older than the cutoff
 	Tombstones     int // remote tombstones older than TombstoneAge
+	LinkCards      int // link previews fetched before the cutoff
 }
 
 // ownerID is the owner's account id inside a query.
@@ -131,8 +134,9 @@ const accountRefs = `SELECT id, account_id FROM statuses WHERE account_id IN (SE
 	UNION ALL SELECT status_id, account_id FROM poll_votes WHERE account_id IN (SELECT value FROM json_each(?1))`
 
 // Prune removes the remote statuses and accounts the owner never
-// interacted with that are older than o.Before, the inbox's dedupe ids
-// older than o.Before and remote tombstones older than TombstoneAge. It is
+// interacted with that are older than o.Before, the inbox's dedupe ids and
+// the link previews older than o.Before, and remote tombstones older than
+// TombstoneAge. It is
 // safe while Roost serves. The freed pages are reused by SQLite; Vacuum
 // returns them to the file system.
 func (s *Store) Prune(ctx context.Context, o PruneOptions) (PruneResult, error) {
@@ -166,6 +170,9 @@ func (s *Store) Prune(ctx context.Context, o PruneOptions) (PruneResult, error) 
 		if res.Tombstones, err = s.count(ctx, `SELECT count(*) FROM tombstones WHERE `+tomb.where, tombArgs...); err != nil {
 			return res, fmt.Errorf("prune: count tombstones: %w", err)
 		}
+		if res.LinkCards, err = s.count(ctx, `SELECT count(*) FROM link_cards WHERE fetched_at < ?1`, millis(o.Before)); err != nil {
+			return res, fmt.Errorf("prune: count link previews: %w", err)
+		}
 		return res, nil
 	}
 
@@ -196,6 +203,9 @@ func (s *Store) Prune(ctx context.Context, o PruneOptions) (PruneResult, error) 
 	}
 	if res.Tombstones, err = s.deleteWhere(ctx, `DELETE FROM tombstones WHERE `+tomb.where, tombArgs...); err != nil {
 		return res, fmt.Errorf("prune tombstones: %w", err)
+	}
+	if res.LinkCards, err = s.deleteWhere(ctx, `DELETE FROM link_cards WHERE fetched_at < ?1`, millis(o.Before)); err != nil {
+		return res, fmt.Errorf("prune link previews: %w", err)
 	}
 	return res, nil
 }

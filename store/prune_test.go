@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -287,12 +288,23 @@ func TestPruneSeenActivitiesAndTombstones(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	for url, at := range map[string]time.Time{"https://news.test/old": f.old, "https://news.test/new": time.Now()} {
+		if err := f.st.PutLinkCard(ctx, url, `{"title":"t"}`, at); err != nil {
+			t.Fatal(err)
+		}
+	}
 	res, err := f.st.Prune(ctx, PruneOptions{Before: f.cutoff})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.SeenActivities != 1 || res.Tombstones != 1 {
-		t.Errorf("prune = %+v, want 1 seen activity and 1 tombstone", res)
+	if res.SeenActivities != 1 || res.Tombstones != 1 || res.LinkCards != 1 {
+		t.Errorf("prune = %+v, want 1 seen activity, 1 tombstone and 1 link preview", res)
+	}
+	if _, _, err := f.st.GetLinkCard(ctx, "https://news.test/old"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("old link preview: %v, want ErrNotFound", err)
+	}
+	if _, _, err := f.st.GetLinkCard(ctx, "https://news.test/new"); err != nil {
+		t.Errorf("new link preview: %v", err)
 	}
 	for uri, want := range map[string]bool{
 		"https://remote.test/s/old": false, "https://example.test/users/me/statuses/1": true, "https://remote.test/s/new": true,
