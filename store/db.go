@@ -79,6 +79,12 @@ func dsn(path string, readOnly bool) string {
 	// takes a lock, and without a timeout a second connection opening at
 	// the same moment fails with SQLITE_BUSY instead of waiting.
 	q.Add("_pragma", "busy_timeout(10000)")
+	if !readOnly {
+		// A new file gives the pages pruning frees back to the file
+		// system (see Prune). This must come before anything is written,
+		// the switch to WAL included; on an existing file it does nothing.
+		q.Add("_pragma", "auto_vacuum(INCREMENTAL)")
+	}
 	q.Add("_pragma", "journal_mode(WAL)")
 	// NORMAL in WAL mode is crash safe (a power cut may lose the last
 	// transactions, never corrupt the file) and saves an fsync per commit,

@@ -137,8 +137,9 @@ const accountRefs = `SELECT id, account_id FROM statuses WHERE account_id IN (SE
 // interacted with that are older than o.Before, the inbox's dedupe ids and
 // the link previews older than o.Before, and remote tombstones older than
 // TombstoneAge. It is
-// safe while Roost serves. The freed pages are reused by SQLite; Vacuum
-// returns them to the file system.
+// safe while Roost serves. The freed pages are returned to the file system
+// (incremental vacuum) in a file made by this Roost or vacuumed once by
+// it; in an older file SQLite reuses them, and Vacuum converts it.
 func (s *Store) Prune(ctx context.Context, o PruneOptions) (PruneResult, error) {
 	var res PruneResult
 	owner, err := s.GetOwner(ctx)
@@ -206,6 +207,11 @@ func (s *Store) Prune(ctx context.Context, o PruneOptions) (PruneResult, error) 
 	}
 	if res.LinkCards, err = s.deleteWhere(ctx, `DELETE FROM link_cards WHERE fetched_at < ?1`, millis(o.Before)); err != nil {
 		return res, fmt.Errorf("prune link previews: %w", err)
+	}
+	// With auto_vacuum=INCREMENTAL this moves the last pages into the
+	// free ones and truncates the file; otherwise it does nothing.
+	if _, err := s.w.ExecContext(ctx, "PRAGMA incremental_vacuum"); err != nil {
+		return res, fmt.Errorf("prune: return free pages: %w", err)
 	}
 	return res, nil
 }
@@ -383,6 +389,10 @@ func tombstoneWhere(ownerURI string) tombstoneFilter {
 // write lock for its whole run (seconds to minutes on a Pi), so a serving
 // Roost's writes wait for it.
 func (s *Store) Vacuum(ctx context.Context) error {
+	// Rebuilding is also when a file made before auto_vacuum can take it.
+	if _, err := s.w.ExecContext(ctx, "PRAGMA auto_vacuum = INCREMENTAL"); err != nil {
+		return fmt.Errorf("vacuum: %w", err)
+	}
 	if _, err := s.w.ExecContext(ctx, "VACUUM"); err != nil {
 		return fmt.Errorf("vacuum: %w", err)
 	}

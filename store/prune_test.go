@@ -2,8 +2,12 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -323,7 +327,8 @@ func TestPruneBatches(t *testing.T) {
 	n := PruneBatch*2 + 7
 	err := f.st.Update(ctx, func(tx *Tx) error {
 		for i := range n {
-			st := &Status{URI: fmt.Sprintf("https://remote.test/s/%d", i), AccountID: bob, CreatedAt: f.old.Add(time.Duration(i) * time.Second)}
+			st := &Status{URI: fmt.Sprintf("https://remote.test/s/%d", i), AccountID: bob, CreatedAt: f.old.Add(time.Duration(i) * time.Second),
+				Content: strings.Repeat("<p>a long enough post</p>", 40)}
 			if err := tx.InsertStatus(st, nil); err != nil {
 				return err
 			}
@@ -339,11 +344,64 @@ func TestPruneBatches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	fileSize := func() int64 {
+		t.Helper()
+		if err := f.st.Checkpoint(ctx); err != nil {
+			t.Fatal(err)
+		}
+		fi, err := os.Stat(f.st.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	before := fileSize()
 	res, err := f.st.Prune(ctx, PruneOptions{Before: f.cutoff})
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The ~1 MB of posts freed goes back to the file system.
+	if after := fileSize(); after > before-1<<20 {
+		t.Errorf("file %d bytes after pruning, %d before: the freed pages were kept", after, before)
+	}
 	if want := n + n/2; res.Statuses != want || res.Accounts != 1 || f.rows(t, "statuses") != 0 {
 		t.Errorf("prune = %+v, want %d statuses and 1 account; %d statuses left", res, want, f.rows(t, "statuses"))
+	}
+}
+
+// TestVacuumConvertsAnOlderFile: a file made before Roost set
+// auto_vacuum keeps pages it frees until `roost prune --vacuum`, which
+// converts it so that later prunes return them.
+func TestVacuumConvertsAnOlderFile(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "roost.db")
+	old, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := migrate(ctx, old, migrationFiles); err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+	st, err := Open(ctx, Config{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	mode := func() int {
+		var av int
+		if err := st.w.QueryRowContext(ctx, "PRAGMA auto_vacuum").Scan(&av); err != nil {
+			t.Fatal(err)
+		}
+		return av
+	}
+	if m := mode(); m != 0 {
+		t.Fatalf("an older file has auto_vacuum %d, want 0 (none)", m)
+	}
+	if err := st.Vacuum(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if m := mode(); m != 2 {
+		t.Fatalf("after Vacuum auto_vacuum is %d, want 2 (incremental)", m)
 	}
 }
