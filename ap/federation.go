@@ -45,6 +45,8 @@ type Federation struct {
 	md     *markup.Renderer // sanitises remote HTML
 	// refetches limits key refetches after failed verifications.
 	refetches refetchLimiter
+	// decoded hands activities the inbox decoded to the worker.
+	decoded decodedActivities
 	// wake tells the workers that new work was queued.
 	wakeInbox    chan struct{}
 	wakeDelivery chan struct{}

@@ -72,13 +72,14 @@ func (f *Federation) Receive(ctx context.Context, r *http.Request, body []byte) 
 		f.log.Info("dropped activity not signed by its actor", "activity", act.ID, "actor", actorID, "signer", signer.URI)
 		return nil
 	}
+	// Handed over before queueing: the worker may apply it at once.
+	f.decoded.put(act)
 	queued, err := f.st.EnqueueInbox(ctx, act.ID, signer.URI, body, f.now())
-	if err != nil {
+	if err != nil || !queued {
+		f.decoded.take(act.ID)
 		return err
 	}
-	if queued {
-		wake(f.wakeInbox)
-	}
+	wake(f.wakeInbox)
 	return nil
 }
 
@@ -230,9 +231,12 @@ func (f *Federation) applyQueued(ctx context.Context, it *store.InboxItem) (err 
 	// mentions, boosted statuses).
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	act, err := Decode(it.Body)
-	if err != nil {
-		return permanent(err)
+	act, ok := f.decoded.take(it.ActivityID)
+	if !ok {
+		var err error
+		if act, err = Decode(it.Body); err != nil {
+			return permanent(err)
+		}
 	}
 	signer, err := f.st.GetAccountByURI(ctx, it.Signer)
 	if err != nil {
@@ -318,6 +322,38 @@ func (f *Federation) runPolls(ctx context.Context) error {
 		case <-t.C:
 		}
 	}
+}
+
+// maxDecoded bounds the activities kept decoded for the worker: about an
+// inbox pass's worth, a few MB at most.
+const maxDecoded = 2 * inboxBatch
+
+// decodedActivities keeps the activities Receive decoded until the inbox
+// worker applies them, so that each is decoded once, not twice (decoding
+// was a fifth of applying a Create). An activity missing here (the map was
+// full, or Roost restarted) is decoded again from the queued body.
+type decodedActivities struct {
+	mu sync.Mutex
+	m  map[string]*Object
+}
+
+func (d *decodedActivities) put(act *Object) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.m == nil {
+		d.m = map[string]*Object{}
+	}
+	if len(d.m) < maxDecoded {
+		d.m[act.ID] = act
+	}
+}
+
+func (d *decodedActivities) take(id string) (*Object, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	act, ok := d.m[id]
+	delete(d.m, id)
+	return act, ok
 }
 
 // keyRefetchInterval is how long a key refetched after a failed
