@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"strings"
 
 	"modernc.org/sqlite"
@@ -48,7 +49,15 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.Readers <= 0 {
 		cfg.Readers = 4
 	}
-	w, err := sql.Open(writerDriver, dsn(cfg.Path, false))
+	wdsn := dsn(cfg.Path, false)
+	if fi, err := os.Stat(cfg.Path); errors.Is(err, os.ErrNotExist) || (err == nil && fi.Size() == 0) {
+		// A new file gives the pages pruning frees back to the file
+		// system (see Prune). This must come before anything is written,
+		// the switch to WAL included; on an existing file the pragma
+		// would write to it, so it is set only here.
+		wdsn = strings.Replace(wdsn, "?", "?_pragma=auto_vacuum%28INCREMENTAL%29&", 1)
+	}
+	w, err := sql.Open(writerDriver, wdsn)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", cfg.Path, err)
 	}
@@ -79,12 +88,6 @@ func dsn(path string, readOnly bool) string {
 	// takes a lock, and without a timeout a second connection opening at
 	// the same moment fails with SQLITE_BUSY instead of waiting.
 	q.Add("_pragma", "busy_timeout(10000)")
-	if !readOnly {
-		// A new file gives the pages pruning frees back to the file
-		// system (see Prune). This must come before anything is written,
-		// the switch to WAL included; on an existing file it does nothing.
-		q.Add("_pragma", "auto_vacuum(INCREMENTAL)")
-	}
 	q.Add("_pragma", "journal_mode(WAL)")
 	// NORMAL in WAL mode is crash safe (a power cut may lose the last
 	// transactions, never corrupt the file) and saves an fsync per commit,
