@@ -51,6 +51,9 @@ type PreviewCard struct {
 // mention nor a hashtag (by class or rel, or by text starting with @ or
 // #), or "".
 func cardLink(content string) string {
+	if !strings.Contains(content, "<a") && !strings.Contains(content, "<A") {
+		return "" // no link: spare the tokenizer and its 4 KiB buffer
+	}
 	z := html.NewTokenizer(strings.NewReader(content))
 	var href string
 	var text strings.Builder
@@ -118,6 +121,15 @@ func (s *Server) cachedCard(ctx context.Context, st *store.Status) (*json.RawMes
 
 // card is the card of st as the renderer shows it (cache only).
 func (r *renderer) card(ctx context.Context, st *store.Status) (*json.RawMessage, error) {
+	if r.pre != nil {
+		if link, ok := r.pre.links[st.ID]; ok {
+			if card := r.pre.cards[link]; card != "" {
+				raw := json.RawMessage(card)
+				return &raw, nil
+			}
+			return nil, nil
+		}
+	}
 	return r.s.cachedCard(ctx, st)
 }
 

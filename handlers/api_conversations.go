@@ -143,7 +143,13 @@ func (s *Server) muteConversation(on bool) handlerFunc {
 
 // conversationMuted is the owner's muted flag of st's thread.
 func (r *renderer) conversationMuted(ctx context.Context, st *store.Status) (*bool, error) {
-	muted, err := r.s.st.ConversationMuted(ctx, store.ConversationKey(st))
+	key := store.ConversationKey(st)
+	if r.pre != nil {
+		if muted, ok := r.pre.muted[key]; ok {
+			return &muted, nil
+		}
+	}
+	muted, err := r.s.st.ConversationMuted(ctx, key)
 	if err != nil {
 		return nil, err
 	}

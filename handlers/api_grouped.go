@@ -56,12 +56,15 @@ func (s *Server) getGroupedNotifications(w http.ResponseWriter, r *http.Request)
 	if err != nil {
 		return err
 	}
+	if err := rend.preloadNotifications(ctx, list); err != nil {
+		return err
+	}
 	out := groupedNotifications{Accounts: []*Account{}, Statuses: []*Status{}, NotificationGroups: []notificationGroup{}}
 	index := map[string]int{}
 	seenAccount, seenStatus := map[int64]bool{}, map[int64]bool{}
 	for _, n := range list {
 		if n.StatusID != nil && !seenStatus[*n.StatusID] {
-			st, err := s.st.GetStatus(ctx, *n.StatusID)
+			st, err := rend.getStatus(ctx, *n.StatusID)
 			if errors.Is(err, store.ErrNotFound) {
 				continue
 			} else if err != nil {

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -80,11 +82,21 @@ func BenchmarkInboxCreate(b *testing.B) {
 
 // BenchmarkHomeTimeline measures GET /api/v1/timelines/home?limit=40 over
 // HTTP with 100,000 statuses stored (from 50 followed accounts and the
-// owner), and reports the median and p99 latency.
+// owner), and reports the median and p99 latency. ROOST_BENCH_STATUSES
+// sets another count.
 //
 //	go test ./handlers -run XXX -bench HomeTimeline -benchtime 2000x
+//	ROOST_BENCH_STATUSES=1000000 go test ./handlers -run XXX -bench HomeTimeline -benchtime 2000x
 func BenchmarkHomeTimeline(b *testing.B) {
-	const total, authors = 100_000, 50
+	const authors = 50
+	total := 100_000
+	if v := os.Getenv("ROOST_BENCH_STATUSES"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			b.Fatalf("ROOST_BENCH_STATUSES=%q: want a positive count", v)
+		}
+		total = n
+	}
 	e := newTestEnv(b)
 	ctx := context.Background()
 	var accts []*store.Account
@@ -99,7 +111,7 @@ func BenchmarkHomeTimeline(b *testing.B) {
 		}
 		accts = append(accts, a)
 	}
-	start := time.Now().Add(-total * time.Second)
+	start := time.Now().Add(-time.Duration(total) * time.Second)
 	for done := 0; done < total; {
 		err := e.st.Update(ctx, func(tx *store.Tx) error {
 			for j := 0; j < 1000 && done < total; j, done = j+1, done+1 {

@@ -26,6 +26,9 @@ type renderer struct {
 	ownerView bool
 	rows      map[int64]*store.Account
 	accounts  map[int64]*Account
+	// pre holds what a page of statuses needs, loaded for the whole page
+	// (convert_batch.go); nil when rendering one thing.
+	pre *preloaded
 }
 
 func (s *Server) newRenderer(ctx context.Context, ownerView bool) (*renderer, error) {
@@ -209,7 +212,7 @@ func (r *renderer) accountOnly(ctx context.Context, a *store.Account) (*Account,
 // rows themselves. Direct messages are not counted, as in Mastodon.
 func (r *renderer) ownerCounts(ctx context.Context, a *store.Account, v *Account) error {
 	var err error
-	if v.StatusesCount, err = r.s.st.CountStatuses(ctx, a.ID, store.Public, store.Unlisted, store.Private); err != nil {
+	if v.StatusesCount, err = r.s.st.CountLocalStatuses(ctx, store.Public, store.Unlisted, store.Private); err != nil {
 		return err
 	}
 	if v.FollowersCount, err = r.s.st.CountFollowers(ctx, a.ID); err != nil {
@@ -221,6 +224,11 @@ func (r *renderer) ownerCounts(ctx context.Context, a *store.Account, v *Account
 
 // lastStatusAt is when a remote account last posted, as far as Roost knows.
 func (r *renderer) lastStatusAt(ctx context.Context, a *store.Account) (time.Time, error) {
+	if r.pre != nil {
+		if t, ok := r.pre.last[a.ID]; ok {
+			return t, nil
+		}
+	}
 	list, err := r.s.st.ListAccountStatuses(ctx, a.ID, store.AccountStatusesFilter{
 		Visibilities: []string{store.Public, store.Unlisted, store.Private, store.Direct},
 	}, store.Page{Limit: 1})
@@ -283,6 +291,9 @@ func (s *Server) statusesView(ctx context.Context, ownerView bool, list []*store
 	if err != nil {
 		return nil, err
 	}
+	if err := r.preload(ctx, list); err != nil {
+		return nil, err
+	}
 	return renderEach(ctx, list, r.status)
 }
 
@@ -309,7 +320,7 @@ func (r *renderer) status(ctx context.Context, st *store.Status) (*Status, error
 	if st.ReblogOfID == nil {
 		return r.original(ctx, st)
 	}
-	orig, err := r.s.st.GetStatus(ctx, *st.ReblogOfID)
+	orig, err := r.getStatus(ctx, *st.ReblogOfID)
 	if err != nil {
 		return nil, fmt.Errorf("boosted status %d: %w", *st.ReblogOfID, err)
 	}
@@ -393,9 +404,9 @@ func (r *renderer) original(ctx context.Context, st *store.Status) (*Status, err
 	if st.Local {
 		v.Application = &StatusApplication{Name: "Roost"}
 	}
-	parts, err := r.s.st.GetStatusParts(ctx, st.ID)
+	parts, err := r.statusParts(ctx, st)
 	if err != nil {
-		return nil, fmt.Errorf("parts of status %d: %w", st.ID, err)
+		return nil, err
 	}
 	if err := r.parts(ctx, v, parts); err != nil {
 		return nil, err
@@ -446,19 +457,11 @@ func (r *renderer) parts(ctx context.Context, v *Status, p *store.StatusParts) e
 
 // ownerState sets what the owner did with st.
 func (r *renderer) ownerState(ctx context.Context, v *Status, st *store.Status) error {
-	fav, err := r.s.st.HasFavourited(ctx, r.owner.ID, st.ID)
+	state, err := r.statusState(ctx, st)
 	if err != nil {
 		return err
 	}
-	boosted, err := r.s.st.HasBoosted(ctx, r.owner.ID, st.ID)
-	if err != nil {
-		return err
-	}
-	bookmarked, err := r.s.st.IsBookmarked(ctx, st.ID)
-	if err != nil {
-		return err
-	}
-	v.Favourited, v.Reblogged, v.Bookmarked = &fav, &boosted, &bookmarked
+	v.Favourited, v.Reblogged, v.Bookmarked = &state.Favourited, &state.Boosted, &state.Bookmarked
 	if v.Muted, err = r.conversationMuted(ctx, st); err != nil {
 		return err
 	}
@@ -539,7 +542,7 @@ func (r *renderer) poll(ctx context.Context, st *store.Status, p *store.Poll) (*
 	if !r.ownerView {
 		return v, nil
 	}
-	votes, err := r.s.st.PollVotes(ctx, st.ID, r.owner.ID)
+	votes, err := r.pollVotes(ctx, st)
 	if err != nil {
 		return nil, err
 	}
@@ -567,6 +570,9 @@ func (s *Server) notificationsJSON(ctx context.Context, list []*store.Notificati
 	if err != nil {
 		return nil, err
 	}
+	if err := r.preloadNotifications(ctx, list); err != nil {
+		return nil, err
+	}
 	return renderEach(ctx, list, r.notification)
 }
 
@@ -582,7 +588,7 @@ func (r *renderer) notification(ctx context.Context, n *store.Notification) (*No
 	id := store.FormatID(n.ID)
 	v := &Notification{ID: id, Type: n.Type, GroupKey: "ungrouped-" + id, CreatedAt: mastoTime(n.CreatedAt), Account: acct}
 	if n.StatusID != nil {
-		st, err := r.s.st.GetStatus(ctx, *n.StatusID)
+		st, err := r.getStatus(ctx, *n.StatusID)
 		if err != nil {
 			return nil, fmt.Errorf("status %d of notification %d: %w", *n.StatusID, n.ID, err)
 		}

@@ -346,12 +346,17 @@ func (s *Store) statusMedia(ctx context.Context, id int64) ([]*Media, error) {
 
 // GetPoll returns the poll of a status.
 func (s *Store) GetPoll(ctx context.Context, statusID int64) (*Poll, error) {
+	return scanPoll(s.queryRow(ctx, `SELECT `+pollColumns+` FROM polls WHERE status_id = ?`, statusID))
+}
+
+const pollColumns = `status_id, multiple, options, voters_count, expires_at, closed, updated_at`
+
+func scanPoll(sc scanner) (*Poll, error) {
 	var p Poll
 	var opts string
 	var expires sql.NullInt64
 	var updated int64
-	err := s.queryRow(ctx, `SELECT status_id, multiple, options, voters_count, expires_at, closed, updated_at
-		FROM polls WHERE status_id = ?`, statusID).Scan(&p.StatusID, &p.Multiple, &opts, &p.VotersCount, &expires, &p.Closed, &updated)
+	err := sc.Scan(&p.StatusID, &p.Multiple, &opts, &p.VotersCount, &expires, &p.Closed, &updated)
 	if err != nil {
 		return nil, notFound(err)
 	}

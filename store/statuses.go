@@ -241,10 +241,21 @@ func (s *Store) Descendants(ctx context.Context, st *Status) ([]*Status, error) 
 	return out, nil
 }
 
-// CountLocalStatuses counts the owner's statuses (nodeinfo localPosts).
-func (s *Store) CountLocalStatuses(ctx context.Context) (int, error) {
+// CountLocalStatuses counts the owner's statuses (not boosts) in the given
+// visibilities, all when none are given (nodeinfo localPosts). It is
+// CountStatuses for the owner, whose statuses are the local ones, read
+// from an index of those alone (0007).
+func (s *Store) CountLocalStatuses(ctx context.Context, visibilities ...string) (int, error) {
+	q := `SELECT count(*) FROM statuses WHERE local = 1 AND reblog_of_id IS NULL`
+	var args []any
+	if len(visibilities) > 0 {
+		q += ` AND visibility IN (` + placeholders(len(visibilities)) + `)`
+		for _, v := range visibilities {
+			args = append(args, v)
+		}
+	}
 	var n int
-	err := s.queryRow(ctx, `SELECT count(*) FROM statuses WHERE local = 1 AND reblog_of_id IS NULL`).Scan(&n)
+	err := s.queryRow(ctx, q, args...).Scan(&n)
 	return n, err
 }
 

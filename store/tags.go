@@ -234,10 +234,13 @@ func (s *Store) FollowsAnyTag(ctx context.Context, names []string) (bool, error)
 	return n > 0, err
 }
 
-// followedTagStatuses selects the ids of statuses with a hashtag the owner
-// follows, for the home timeline.
-const followedTagStatuses = `SELECT st.status_id FROM status_tags st JOIN tags t ON t.id = st.tag_id
-	JOIN followed_tags ft ON ft.name = t.name`
+// hasFollowedTag is true of the status row s when it has a hashtag the
+// owner follows, for the home timeline. It is looked up for each row the
+// timeline walks (by the status_tags primary key): a list of every status
+// with a followed tag, as "s.id IN (SELECT …)" would build, scanned all of
+// status_tags on every page.
+const hasFollowedTag = `EXISTS (SELECT 1 FROM status_tags st JOIN tags t ON t.id = st.tag_id
+	JOIN followed_tags ft ON ft.name = t.name WHERE st.status_id = s.id)`
 
 func scanNameColumn(rows *sql.Rows, err error) ([]string, error) {
 	if err != nil {

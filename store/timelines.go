@@ -14,7 +14,7 @@ func (s *Store) ListHomeTimeline(ctx context.Context, ownerID int64, p Page) ([]
 	where, args, tail, asc := p.clause("s.id")
 	q := `SELECT ` + prefixed("s.", statusColumns) + ` FROM statuses s
 		LEFT JOIN follows f ON f.account_id = ? AND f.target_account_id = s.account_id AND f.pending = 0
-		WHERE (s.account_id = ? OR (f.id IS NOT NULL AND (s.reblog_of_id IS NULL OR f.show_reblogs = 1) AND NOT EXISTS (SELECT 1 FROM list_accounts la JOIN lists l ON l.id = la.list_id WHERE la.account_id = s.account_id AND l.exclusive = 1)) OR (s.visibility = 'public' AND s.reblog_of_id IS NULL AND s.id IN (` + followedTagStatuses + `)))` + where + tail
+		WHERE (s.account_id = ? OR (f.id IS NOT NULL AND (s.reblog_of_id IS NULL OR f.show_reblogs = 1) AND NOT EXISTS (SELECT 1 FROM list_accounts la JOIN lists l ON l.id = la.list_id WHERE la.account_id = s.account_id AND l.exclusive = 1)) OR (s.visibility = 'public' AND s.reblog_of_id IS NULL AND ` + hasFollowedTag + `))` + where + tail
 	out, err := scanStatuses(s.query(ctx, q, append([]any{ownerID, ownerID}, args...)...))
 	if err != nil {
 		return nil, fmt.Errorf("home timeline: %w", err)
