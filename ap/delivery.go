@@ -98,10 +98,10 @@ func (f *Federation) ProcessDeliveries(ctx context.Context) (int, error) {
 	q := f.newDeliverer(ctx, true)
 	now := f.now()
 	var err error
-	for {
+	for full := true; ; full = false {
 		// A job over a host's backlog or the memory budget waits for an
 		// earlier one to settle, then comes in the next round.
-		if err = q.dispatch(now); err != nil || !q.hasSkipped() {
+		if err = q.dispatch(now, full); err != nil || !q.hasSkipped() {
 			break
 		}
 		select {
@@ -143,6 +143,8 @@ type deliverer struct {
 	// backlog, or because deliveryLoaded jobs were pending.
 	skippedHosts  map[string]bool
 	skippedBudget bool
+	resume        int64 // where a partial dispatch starts reading (see dispatch)
+	lastFull      time.Time
 	deadline      time.Time // when the worker loop dispatches next anyway
 	settled       int
 	err           error // the first store error since result was called
@@ -180,8 +182,12 @@ func (f *Federation) newDeliverer(ctx context.Context, single bool) *deliverer {
 }
 
 // dispatch reads the jobs due at now, page by page, and queues those not
-// handed out yet.
-func (q *deliverer) dispatch(now time.Time) error {
+// handed out yet. A full dispatch reads the queue from its start; a
+// partial one (after a job settled and freed room) resumes where the last
+// one left jobs behind, and stops as soon as the budget is full again:
+// reading a 10,000-job fan-out from the start after every settled job
+// was most of the CPU of sending it.
+func (q *deliverer) dispatch(now time.Time, full bool) error {
 	q.mu.Lock()
 	clear(q.skippedHosts)
 	q.skippedBudget = false
@@ -190,33 +196,75 @@ func (q *deliverer) dispatch(now time.Time) error {
 		// here on see that.
 		clear(q.settledIDs)
 	}
+	after := q.resume
+	if full {
+		after = 0
+	}
 	q.mu.Unlock()
-	var after int64
+	var firstSkipped int64
 	for q.ctx.Err() == nil {
-		page, err := q.f.st.DueDeliveriesAfter(q.ctx, now, after, deliveryPage)
+		// Read no more than there is room for: after one job settles,
+		// one row, not a page.
+		limit := deliveryPage
+		if !full {
+			limit = min(limit, max(q.room(), 1))
+		}
+		page, err := q.f.st.DueDeliveriesAfter(q.ctx, now, after, limit)
 		if err != nil {
 			return fmt.Errorf("dispatch deliveries: %w", err)
 		}
+		loaded := false
 		for _, d := range page {
 			after = d.ID
-			q.add(d)
+			if !q.add(d) && firstSkipped == 0 {
+				firstSkipped = d.ID
+			}
+			if loaded = q.loaded(); loaded {
+				break
+			}
 		}
-		if len(page) < deliveryPage {
+		if loaded || len(page) < limit {
 			break
 		}
 	}
+	q.mu.Lock()
+	q.resume = after
+	if firstSkipped != 0 {
+		q.resume = firstSkipped - 1
+	}
+	q.mu.Unlock()
 	return nil
 }
 
+// room is how many more jobs may be handed out.
+func (q *deliverer) room() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return deliveryLoaded - q.active
+}
+
+// loaded reports whether deliveryLoaded jobs are handed out: nothing more
+// can be added until one settles.
+func (q *deliverer) loaded() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.active >= deliveryLoaded {
+		q.skippedBudget = true
+		return true
+	}
+	return false
+}
+
 // add queues d on its host, starting a worker for the host if it has fewer
-// than deliveryPerHost. It leaves d for a later dispatch when the host has
-// deliveryHostBacklog jobs pending or the deliverer deliveryLoaded: a dead
-// host with a long queue must not take the memory or the turn of others.
-func (q *deliverer) add(d *store.Delivery) {
+// than deliveryPerHost. It leaves d for a later dispatch, returning false,
+// when the host has deliveryHostBacklog jobs pending or the deliverer
+// deliveryLoaded: a dead host with a long queue must not take the memory
+// or the turn of others.
+func (q *deliverer) add(d *store.Delivery) (added bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.pending[d.ID] || q.settledIDs[d.ID] {
-		return
+		return true
 	}
 	h := q.hosts[d.Host]
 	if h == nil {
@@ -227,11 +275,11 @@ func (q *deliverer) add(d *store.Delivery) {
 	// pending, and its settling wakes the dispatcher.
 	if h.pending >= deliveryHostBacklog {
 		q.skippedHosts[d.Host] = true
-		return
+		return false
 	}
 	if q.active >= deliveryLoaded {
 		q.skippedBudget = true
-		return
+		return false
 	}
 	q.pending[d.ID] = true
 	q.active++
@@ -242,6 +290,7 @@ func (q *deliverer) add(d *store.Delivery) {
 		q.wg.Add(1)
 		go q.drain(d.Host, h)
 	}
+	return true
 }
 
 // drain sends h's jobs one after another until none is left.
@@ -420,9 +469,10 @@ func deliveryBackoff(n int, jitter float64) time.Duration {
 func (f *Federation) runDeliveries(ctx context.Context) error {
 	q := f.newDeliverer(ctx, false)
 	defer q.wg.Wait()
+	full := true
 	for {
 		now := f.now()
-		err := q.dispatch(now)
+		err := q.dispatch(now, full)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -436,12 +486,27 @@ func (f *Federation) runDeliveries(ctx context.Context) error {
 			t.Stop()
 			return nil
 		case <-f.wakeDelivery:
+			full = false // new jobs come after every older one
 		case <-q.changed:
+			full = false
 		case <-t.C:
+			full = true
 		}
 		t.Stop()
+		// A retried job due again may lie before where partial dispatches
+		// resume: read the whole queue now and then however busy it is.
+		if f.now().Sub(q.lastFull) >= deliveryFullScan {
+			full = true
+		}
+		if full {
+			q.lastFull = f.now()
+		}
 	}
 }
+
+// deliveryFullScan is how often, at least, the worker reads the whole
+// queue.
+const deliveryFullScan = 5 * time.Second
 
 // nextWait is how long the worker sleeps after a dispatch at now that
 // failed with passErr. Jobs due already are pending or skipped (their
