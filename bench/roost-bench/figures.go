@@ -163,6 +163,8 @@ func (b *bench) fanout(ctx context.Context, sk *sink, n int) error {
 	}
 	defer srv.kill()
 	a := srv.app(in)
+	cpuDone := in.prof.cpu(fmt.Sprintf("fanout-%d", n), 10*time.Second)
+	defer cpuDone()
 	t0 := time.Now()
 	code, body, err := a.do("POST", "/api/v1/statuses", "application/json",
 		bytes.NewReader([]byte(`{"status":"one public post for the fan-out benchmark","visibility":"public"}`)))
