@@ -187,29 +187,11 @@ func TestTimelineQueriesUseIndexes(t *testing.T) {
 
 	// "SCAN s" is the home timeline's walk; json_each is the id list.
 	allowed := regexp.MustCompile(`^SCAN (s|json_each VIRTUAL TABLE.*|j VIRTUAL TABLE.*|owner)$`)
-	st.stmts.mu.Lock()
-	var queries []string
-	for q := range st.stmts.m {
-		queries = append(queries, q)
-	}
-	st.stmts.mu.Unlock()
-	for _, q := range queries {
-		rows, err := st.r.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, make([]any, strings.Count(q, "?"))...)
-		if err != nil {
-			t.Fatalf("%v\n%s", err, q)
+	for _, p := range planSteps(t, st) {
+		scan := strings.HasPrefix(p.detail, "SCAN ") && !allowed.MatchString(p.detail)
+		// "USE TEMP B-TREE FOR LAST TERM OF ORDER BY" sorts the tags of one status.
+		if scan || strings.Contains(p.detail, "TEMP B-TREE FOR ORDER BY") {
+			t.Errorf("%s\nin the plan of\n%s", p.detail, p.query)
 		}
-		for rows.Next() {
-			var id, parent, notused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			scan := strings.HasPrefix(detail, "SCAN ") && !allowed.MatchString(detail)
-			// "USE TEMP B-TREE FOR LAST TERM OF ORDER BY" sorts the tags of one status.
-			if scan || strings.Contains(detail, "TEMP B-TREE FOR ORDER BY") {
-				t.Errorf("%s\nin the plan of\n%s", detail, q)
-			}
-		}
-		rows.Close()
 	}
 }
