@@ -47,6 +47,8 @@ type Federation struct {
 	refetches refetchLimiter
 	// decoded hands activities the inbox decoded to the worker.
 	decoded decodedActivities
+	// keys are the keys that verified signatures lately.
+	keys keyCache
 	// wake tells the workers that new work was queued.
 	wakeInbox    chan struct{}
 	wakeDelivery chan struct{}

@@ -97,9 +97,13 @@ func (f *Federation) VerifyRequest(ctx context.Context, r *http.Request, body []
 	if hostOf(params.KeyID) == f.cfg.URLs.Host() {
 		return nil, fmt.Errorf("%w: key of this server", ErrBadSignature)
 	}
+	if acct, key, ok := f.keys.get(params.KeyID, f.now()); ok && params.Verify(r, key) == nil {
+		return acct, nil
+	}
 	acct, key, err := f.PublicKey(ctx, params.KeyID, false)
 	if err == nil {
 		if err = params.Verify(r, key); err == nil {
+			f.keys.put(params.KeyID, acct, key, f.now())
 			return acct, nil
 		}
 	}
@@ -119,6 +123,7 @@ func (f *Federation) VerifyRequest(ctx context.Context, r *http.Request, body []
 	if err := params.Verify(r, key); err != nil {
 		return nil, err
 	}
+	f.keys.put(params.KeyID, acct, key, f.now())
 	return acct, nil
 }
 
