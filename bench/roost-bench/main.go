@@ -33,6 +33,7 @@ type bench struct {
 	fanouts    []int
 	actors     int
 	activities int
+	runs       int
 	workers    int
 	keys       int
 	samples    int
@@ -55,6 +56,7 @@ func main() {
 	flag.IntVar(&b.actors, "actors", 1000, "distinct remote actors sending to the inbox")
 	flag.IntVar(&b.activities, "activities", 0, "Create activities for the inbox figure (default 5 per actor)")
 	flag.IntVar(&b.workers, "workers", 8, "concurrent senders for the inbox figure")
+	flag.IntVar(&b.runs, "runs", 3, "inbox loads to run, each on a fresh data file; the median is reported")
 	flag.IntVar(&b.keys, "keys", 8, "RSA keys shared among the remote actors (each actor keeps its own keyId)")
 	flag.IntVar(&b.samples, "samples", 500, "home timeline requests per status count")
 	flag.DurationVar(&b.wait, "wait", 5*time.Minute, "longest wait for the inbox queue to drain or a post to reach every inbox")
@@ -66,6 +68,9 @@ func main() {
 	}
 	if b.fanouts, err = intList(*fanouts); err != nil {
 		fatal(err)
+	}
+	if b.runs <= 0 {
+		b.runs = 1
 	}
 	if b.activities <= 0 {
 		b.activities = 5 * b.actors
