@@ -73,7 +73,7 @@ func (f *Federation) Receive(ctx context.Context, r *http.Request, body []byte) 
 		return nil
 	}
 	// Handed over before queueing: the worker may apply it at once.
-	f.decoded.put(act)
+	f.decoded.put(act, signer)
 	queued, err := f.st.EnqueueInbox(ctx, act.ID, signer.URI, body, f.now())
 	if err != nil || !queued {
 		f.decoded.take(act.ID)
@@ -236,16 +236,14 @@ func (f *Federation) applyQueued(ctx context.Context, it *store.InboxItem) (err 
 	// mentions, boosted statuses).
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	act, ok := f.decoded.take(it.ActivityID)
-	if !ok {
-		var err error
+	act, signer, ok := f.decoded.take(it.ActivityID)
+	if !ok || signer.URI != it.Signer {
 		if act, err = Decode(it.Body); err != nil {
 			return permanent(err)
 		}
-	}
-	signer, err := f.st.GetAccountByURI(ctx, it.Signer)
-	if err != nil {
-		return permanent(fmt.Errorf("signer %s: %w", it.Signer, err))
+		if signer, err = f.st.GetAccountByURI(ctx, it.Signer); err != nil {
+			return permanent(fmt.Errorf("signer %s: %w", it.Signer, err))
+		}
 	}
 	return f.apply(ctx, signer, act)
 }
@@ -333,32 +331,38 @@ func (f *Federation) runPolls(ctx context.Context) error {
 // inbox pass's worth, a few MB at most.
 const maxDecoded = 2 * inboxBatch
 
-// decodedActivities keeps the activities Receive decoded until the inbox
-// worker applies them, so that each is decoded once, not twice (decoding
-// was a fifth of applying a Create). An activity missing here (the map was
-// full, or Roost restarted) is decoded again from the queued body.
+// decodedActivities keeps the activities Receive decoded, with the
+// account that signed each, until the inbox worker applies them, so that
+// each is decoded and its signer read once, not twice (together a third
+// of applying a Create). An activity missing here (the map was full, or
+// Roost restarted) is decoded again from the queued body.
 type decodedActivities struct {
 	mu sync.Mutex
-	m  map[string]*Object
+	m  map[string]decodedActivity
 }
 
-func (d *decodedActivities) put(act *Object) {
+type decodedActivity struct {
+	act    *Object
+	signer *store.Account
+}
+
+func (d *decodedActivities) put(act *Object, signer *store.Account) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.m == nil {
-		d.m = map[string]*Object{}
+		d.m = map[string]decodedActivity{}
 	}
 	if len(d.m) < maxDecoded {
-		d.m[act.ID] = act
+		d.m[act.ID] = decodedActivity{act, signer}
 	}
 }
 
-func (d *decodedActivities) take(id string) (*Object, bool) {
+func (d *decodedActivities) take(id string) (*Object, *store.Account, bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	act, ok := d.m[id]
+	e, ok := d.m[id]
 	delete(d.m, id)
-	return act, ok
+	return e.act, e.signer, ok
 }
 
 // keyRefetchInterval is how long a key refetched after a failed
