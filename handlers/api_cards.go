@@ -6,11 +6,13 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
 	"golang.org/x/net/html"
 
+	"roost/markup"
 	"roost/store"
 )
 
@@ -84,6 +86,7 @@ func cardLinkScan(content string) (link string, ok bool) {
 		}
 		var href string
 		skip := false
+		var seen []string // the tokenizer keeps the first of repeated attributes
 		for {
 			s = strings.TrimLeft(s, " ")
 			if s == "" {
@@ -108,6 +111,10 @@ func cardLinkScan(content string) (link string, ok bool) {
 			if s != "" && s[0] != ' ' && s[0] != '>' {
 				return "", false
 			}
+			if slices.Contains(seen, key) {
+				continue
+			}
+			seen = append(seen, key)
 			switch key {
 			case "href":
 				href = val
@@ -176,20 +183,10 @@ func plainTags(h string) bool {
 // entities decoded.
 func textOf(h string) (string, bool) {
 	var b strings.Builder
-	for h != "" {
-		i := strings.IndexByte(h, '<')
-		if i < 0 {
-			b.WriteString(h)
-			break
-		}
-		b.WriteString(h[:i])
-		j := strings.IndexByte(h[i:], '>')
-		if j < 0 || strings.HasPrefix(h[i:], "<a ") || strings.HasPrefix(h[i:], "<a>") {
-			return "", false
-		}
-		h = h[i+j+1:]
-	}
-	return html.UnescapeString(b.String()), true
+	ok := markup.WalkTags(h, func(t string) { b.WriteString(t) }, func(raw string) bool {
+		return raw != "a" && !strings.HasPrefix(raw, "a ")
+	})
+	return html.UnescapeString(b.String()), ok
 }
 
 // cardLinkTokens is cardLink by the HTML tokenizer, for any HTML.

@@ -93,23 +93,14 @@ func rewrite(s string, compact bool) string {
 		compact: compact,
 		atBlock: true,
 	}
-	for s != "" {
-		i := strings.IndexByte(s, '<')
-		if i < 0 {
-			w.text(s)
-			break
-		}
-		w.text(s[:i])
-		j := strings.IndexByte(s[i:], '>')
-		if j < 0 {
-			// Not canonical output: drop the rest rather than guess.
-			break
-		}
-		if t, ok := parseTag(s[i+1 : i+j]); ok {
+	// A "<" without ">" is not canonical output: the rest is dropped
+	// rather than guessed at.
+	WalkTags(s, w.text, func(raw string) bool {
+		if t, ok := parseTag(raw); ok {
 			w.tag(t)
 		}
-		s = s[i+j+1:]
-	}
+		return true
+	})
 	for len(w.stack) > 0 {
 		w.pop()
 	}

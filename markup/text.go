@@ -23,23 +23,12 @@ func PlainText(s string) string {
 	clean := textPolicy().Sanitize(s)
 
 	var w textWriter
-	for clean != "" {
-		i := strings.IndexByte(clean, '<')
-		if i < 0 {
-			w.text(clean)
-			break
-		}
-		w.text(clean[:i])
-		j := strings.IndexByte(clean[i:], '>')
-		if j < 0 {
-			break
-		}
-		raw := clean[i+1 : i+j]
+	WalkTags(clean, w.text, func(raw string) bool {
 		end := strings.HasPrefix(raw, "/")
 		name, _, _ := strings.Cut(strings.Trim(raw, "/"), " ")
 		w.tag(name, end)
-		clean = clean[i+j+1:]
-	}
+		return true
+	})
 	return strings.TrimSpace(w.b.String())
 }
 
