@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -83,8 +84,41 @@ func run(t *testing.T, env []string, args ...string) (int, string, string) {
 type server struct {
 	cmd    *exec.Cmd
 	addr   string
-	stdout *bytes.Buffer
+	stdout *syncBuffer
 	done   chan error
+}
+
+// syncBuffer is a bytes.Buffer that a process's output copier may write
+// while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// waitFor waits (up to 10 s) until the server has printed want, and
+// returns everything printed so far.
+func (s *server) waitFor(t *testing.T, want string) string {
+	t.Helper()
+	for range 200 {
+		if out := s.stdout.String(); strings.Contains(out, want) {
+			return out
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("roost serve never printed %q; it printed:\n%s", want, s.stdout)
+	return ""
 }
 
 // startServe starts `roost serve` and waits until it answers HTTP.
@@ -98,9 +132,9 @@ func startServeAt(t testing.TB, addr string, env []string, args ...string) *serv
 	t.Helper()
 	cmd := exec.Command(roostBin, append([]string{"serve", "--listen", addr}, args...)...)
 	cmd.Env = env
-	s := &server{cmd: cmd, addr: addr, stdout: &bytes.Buffer{}, done: make(chan error, 1)}
+	s := &server{cmd: cmd, addr: addr, stdout: &syncBuffer{}, done: make(chan error, 1)}
 	cmd.Stdout = s.stdout
-	var stderr bytes.Buffer
+	var stderr syncBuffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -163,7 +197,7 @@ func TestFirstRunThenSecondRun(t *testing.T) {
 	env := cleanEnv("ROOST_DATA="+data, "ROOST_URL=https://social.example", "ROOST_USERNAME=alice")
 
 	first := startServe(t, env)
-	out := first.stdout.String()
+	out := first.waitFor(t, "Log in:")
 	for _, want := range []string{"@alice@social.example", "https://social.example/@alice", "Password: ", "roost passwd", "Log in:"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("first run output lacks %q:\n%s", want, out)
@@ -202,7 +236,7 @@ func TestFirstRunThenSecondRun(t *testing.T) {
 	// Second start: same identity, same key, no new password; the URL and
 	// username come from the data file when not given.
 	second := startServe(t, cleanEnv("ROOST_DATA="+data))
-	if strings.Contains(second.stdout.String(), "Password") {
+	if strings.Contains(second.waitFor(t, "is serving"), "Password") {
 		t.Errorf("second run printed a password:\n%s", second.stdout)
 	}
 	actor = second.getJSON(t, "/users/alice", "application/activity+json")
