@@ -24,6 +24,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -143,7 +144,8 @@ type deliverer struct {
 	// backlog, or because deliveryLoaded jobs were pending.
 	skippedHosts  map[string]bool
 	skippedBudget bool
-	resume        int64 // where a partial dispatch starts reading (see dispatch)
+	resume        int64            // where a partial dispatch starts reading (see dispatch)
+	behind        map[string]int64 // hosts read apart, and after which id (see dispatch)
 	lastFull      time.Time
 	deadline      time.Time // when the worker loop dispatches next anyway
 	settled       int
@@ -177,6 +179,7 @@ func (f *Federation) newDeliverer(ctx context.Context, single bool) *deliverer {
 
 		settledIDs:   make(map[int64]bool),
 		skippedHosts: make(map[string]bool),
+		behind:       make(map[string]int64),
 	}
 	return q
 }
@@ -186,7 +189,10 @@ func (f *Federation) newDeliverer(ctx context.Context, single bool) *deliverer {
 // partial one (after a job settled and freed room) resumes where the last
 // one left jobs behind, and stops as soon as the budget is full again:
 // reading a 10,000-job fan-out from the start after every settled job
-// was most of the CPU of sending it.
+// was most of the CPU of sending it. A host that had its backlog in hand
+// when its jobs came up is read apart from then on: it remembers where
+// its unread jobs begin (behind), each dispatch tops it up with as many
+// as it has room for, and the main reading leaves it out.
 func (q *deliverer) dispatch(now time.Time, full bool) error {
 	q.mu.Lock()
 	clear(q.skippedHosts)
@@ -200,8 +206,56 @@ func (q *deliverer) dispatch(now time.Time, full bool) error {
 	if full {
 		after = 0
 	}
+	type topUp struct {
+		host  string
+		after int64
+		room  int
+	}
+	var topUps []topUp
+	var excluded []string
+	for host, b := range q.behind {
+		excluded = append(excluded, host)
+		room := deliveryHostBacklog
+		if h := q.hosts[host]; h != nil {
+			room -= h.pending
+		}
+		if room > 0 {
+			topUps = append(topUps, topUp{host: host, after: b, room: room})
+		} else {
+			q.skippedHosts[host] = true
+		}
+	}
 	q.mu.Unlock()
+	for _, u := range topUps {
+		jobs, err := q.f.st.DueDeliveriesOfHost(q.ctx, now, u.host, u.after, u.room)
+		if err != nil {
+			return fmt.Errorf("dispatch deliveries: %w", err)
+		}
+		last := u.after
+		for _, d := range jobs {
+			if q.add(d) != addQueued {
+				break
+			}
+			last = d.ID
+		}
+		q.mu.Lock()
+		if len(jobs) < u.room && (len(jobs) == 0 || last == jobs[len(jobs)-1].ID) {
+			delete(q.behind, u.host) // caught up: the main reading takes it again
+		} else {
+			q.behind[u.host] = last
+			q.skippedHosts[u.host] = true
+		}
+		q.mu.Unlock()
+	}
+	// Jobs queued from now on have larger ids than this: if the reading
+	// below gets to the end of the queue, the next one may start there,
+	// instead of walking again past the jobs of the hosts read apart.
+	last, err := q.f.st.LastDeliveryID(q.ctx)
+	if err != nil {
+		return fmt.Errorf("dispatch deliveries: %w", err)
+	}
 	var firstSkipped int64
+	end := false
 	for q.ctx.Err() == nil {
 		// Read no more than there is room for: after one job settles,
 		// one row, not a page.
@@ -209,26 +263,41 @@ func (q *deliverer) dispatch(now time.Time, full bool) error {
 		if !full {
 			limit = min(limit, max(q.room(), 1))
 		}
-		page, err := q.f.st.DueDeliveriesAfter(q.ctx, now, after, limit)
+		page, err := q.f.st.DueDeliveriesAfter(q.ctx, now, after, limit, excluded...)
 		if err != nil {
 			return fmt.Errorf("dispatch deliveries: %w", err)
 		}
 		loaded := false
 		for _, d := range page {
 			after = d.ID
-			if !q.add(d) && firstSkipped == 0 {
-				firstSkipped = d.ID
+			switch q.add(d) {
+			case addBudgetFull:
+				if firstSkipped == 0 {
+					firstSkipped = d.ID
+				}
+			case addHostFull:
+				// From here on its jobs are read apart (above).
+				if !slices.Contains(excluded, d.Host) {
+					excluded = append(excluded, d.Host)
+				}
 			}
 			if loaded = q.loaded(); loaded {
 				break
 			}
 		}
-		if loaded || len(page) < limit {
+		if loaded {
+			break
+		}
+		if len(page) < limit {
+			end = true
 			break
 		}
 	}
 	q.mu.Lock()
 	q.resume = after
+	if end {
+		q.resume = max(after, last)
+	}
 	if firstSkipped != 0 {
 		q.resume = firstSkipped - 1
 	}
@@ -255,16 +324,22 @@ func (q *deliverer) loaded() bool {
 	return false
 }
 
+// Outcomes of add.
+const (
+	addQueued     = iota // queued, or handed out already
+	addHostFull          // its host has deliveryHostBacklog jobs pending
+	addBudgetFull        // deliveryLoaded jobs are pending
+)
+
 // add queues d on its host, starting a worker for the host if it has fewer
-// than deliveryPerHost. It leaves d for a later dispatch, returning false,
-// when the host has deliveryHostBacklog jobs pending or the deliverer
-// deliveryLoaded: a dead host with a long queue must not take the memory
-// or the turn of others.
-func (q *deliverer) add(d *store.Delivery) (added bool) {
+// than deliveryPerHost. It leaves d for a later dispatch when the host has
+// deliveryHostBacklog jobs pending or the deliverer deliveryLoaded: a dead
+// host with a long queue must not take the memory or the turn of others.
+func (q *deliverer) add(d *store.Delivery) int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.pending[d.ID] || q.settledIDs[d.ID] {
-		return true
+		return addQueued
 	}
 	h := q.hosts[d.Host]
 	if h == nil {
@@ -275,11 +350,14 @@ func (q *deliverer) add(d *store.Delivery) (added bool) {
 	// pending, and its settling wakes the dispatcher.
 	if h.pending >= deliveryHostBacklog {
 		q.skippedHosts[d.Host] = true
-		return false
+		if _, ok := q.behind[d.Host]; !ok {
+			q.behind[d.Host] = d.ID - 1 // its jobs from here on are read apart
+		}
+		return addHostFull
 	}
 	if q.active >= deliveryLoaded {
 		q.skippedBudget = true
-		return false
+		return addBudgetFull
 	}
 	q.pending[d.ID] = true
 	q.active++
@@ -290,7 +368,7 @@ func (q *deliverer) add(d *store.Delivery) (added bool) {
 		q.wg.Add(1)
 		go q.drain(d.Host, h)
 	}
-	return true
+	return addQueued
 }
 
 // drain sends h's jobs one after another until none is left.

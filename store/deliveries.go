@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
@@ -99,15 +100,25 @@ func (s *Store) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]
 	return s.DueDeliveriesAfter(ctx, now, 0, limit)
 }
 
-// DueDeliveriesAfter is DueDeliveries for jobs with ids above afterID: the
-// worker pages through a long queue with it while earlier jobs are still
-// being sent.
-func (s *Store) DueDeliveriesAfter(ctx context.Context, now time.Time, afterID int64, limit int) ([]*Delivery, error) {
+// DueDeliveriesAfter is DueDeliveries for jobs with ids above afterID,
+// leaving out the jobs for the hosts in exclude: the worker pages through
+// a long queue with it while earlier jobs are still being sent, and skips
+// hosts that have all the jobs in hand they may.
+func (s *Store) DueDeliveriesAfter(ctx context.Context, now time.Time, afterID int64, limit int, exclude ...string) ([]*Delivery, error) {
+	hosts, _ := json.Marshal(exclude) // []string always encodes
+	if exclude == nil {
+		hosts = []byte("[]")
+	}
 	rows, err := s.query(ctx, `SELECT `+deliveryColumns+` FROM deliveries
-		WHERE next_at <= ? AND id > ? ORDER BY id LIMIT ?`, millis(now), afterID, limit)
+		WHERE next_at <= ? AND id > ? AND host NOT IN (SELECT value FROM json_each(?))
+		ORDER BY id LIMIT ?`, millis(now), afterID, string(hosts), limit)
 	if err != nil {
 		return nil, fmt.Errorf("list due deliveries: %w", err)
 	}
+	return scanDeliveries(rows)
+}
+
+func scanDeliveries(rows *sql.Rows) ([]*Delivery, error) {
 	defer rows.Close()
 	var out []*Delivery
 	for rows.Next() {
@@ -121,6 +132,25 @@ func (s *Store) DueDeliveriesAfter(ctx context.Context, now time.Time, afterID i
 		return nil, fmt.Errorf("list due deliveries: %w", err)
 	}
 	return out, nil
+}
+
+// LastDeliveryID is the id of the newest job, 0 for an empty queue; jobs
+// queued later have larger ids.
+func (s *Store) LastDeliveryID(ctx context.Context) (int64, error) {
+	var id int64
+	err := s.queryRow(ctx, `SELECT coalesce(max(id), 0) FROM deliveries`).Scan(&id)
+	return id, err
+}
+
+// DueDeliveriesOfHost returns up to limit jobs for host due at now, with
+// ids above afterID, oldest first.
+func (s *Store) DueDeliveriesOfHost(ctx context.Context, now time.Time, host string, afterID int64, limit int) ([]*Delivery, error) {
+	rows, err := s.query(ctx, `SELECT `+deliveryColumns+` FROM deliveries
+		WHERE next_at <= ? AND id > ? AND host = ? ORDER BY id LIMIT ?`, millis(now), afterID, host, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list due deliveries of %s: %w", host, err)
+	}
+	return scanDeliveries(rows)
 }
 
 // NextDeliveryAt is when the earliest job is due (zero for a job never

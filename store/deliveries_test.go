@@ -6,6 +6,7 @@ import (
 	"errors"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -206,4 +207,45 @@ func deliveryIDs(ds []*Delivery) []int64 {
 		ids = append(ids, d.ID)
 	}
 	return ids
+}
+
+// TestDueDeliveriesByHost: the worker's reading can leave hosts out, read
+// one host's jobs apart, and know the newest job's id.
+func TestDueDeliveriesByHost(t *testing.T) {
+	ctx := context.Background()
+	st := newTestStore(t)
+	now := time.Now()
+	if id, err := st.LastDeliveryID(ctx); err != nil || id != 0 {
+		t.Fatalf("LastDeliveryID on an empty queue = %d, %v", id, err)
+	}
+	for i := range 3 {
+		inboxes := []string{"https://a.test/users/u" + strconv.Itoa(i) + "/inbox", "https://b.test/users/u" + strconv.Itoa(i) + "/inbox"}
+		if _, err := st.EnqueueDeliveries(ctx, "https://home.test/a/"+strconv.Itoa(i), []byte("{}"), inboxes); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all, err := st.DueDeliveries(ctx, now, 10)
+	if err != nil || len(all) != 6 {
+		t.Fatalf("DueDeliveries = %d, %v", len(all), err)
+	}
+	hosts := func(ds []*Delivery) (out []string) {
+		for _, d := range ds {
+			out = append(out, d.Host)
+		}
+		return out
+	}
+	got, err := st.DueDeliveriesAfter(ctx, now, 0, 10, "a.test")
+	if err != nil || !slices.Equal(hosts(got), []string{"b.test", "b.test", "b.test"}) {
+		t.Errorf("leaving a.test out: %v, %v", hosts(got), err)
+	}
+	aJobs, err := st.DueDeliveriesOfHost(ctx, now, "a.test", 0, 10)
+	if err != nil || !slices.Equal(hosts(aJobs), []string{"a.test", "a.test", "a.test"}) {
+		t.Fatalf("a.test's jobs: %v, %v", hosts(aJobs), err)
+	}
+	if got, err := st.DueDeliveriesOfHost(ctx, now, "a.test", aJobs[0].ID, 1); err != nil || len(got) != 1 || got[0].ID != aJobs[1].ID {
+		t.Errorf("a.test's next job after the first: %v, %v", deliveryIDs(got), err)
+	}
+	if id, err := st.LastDeliveryID(ctx); err != nil || id != all[5].ID {
+		t.Errorf("LastDeliveryID = %d, %v; want %d", id, err, all[5].ID)
+	}
 }
