@@ -117,7 +117,7 @@ func (s *Server) getOutbox(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	outbox := s.urls.Outbox()
 	if q.Get("page") == "" {
-		n, err := s.st.CountStatuses(ctx, owner.ID, statusItemVisibilities...)
+		n, err := s.st.CountLocalStatuses(ctx, statusItemVisibilities...)
 		if err != nil {
 			return err
 		}

@@ -102,7 +102,7 @@ func (s *Server) getInstanceV1(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	posts, err := s.st.CountStatuses(ctx, owner.ID, store.Public, store.Unlisted)
+	posts, err := s.st.CountLocalStatuses(ctx, store.Public, store.Unlisted)
 	if err != nil {
 		return err
 	}

@@ -146,10 +146,13 @@ func relMeLinks(a *store.Account) []string {
 	return out
 }
 
+// profileView is the owner's profile header. The owner's statuses are the
+// local ones, counted from their own index (counting by account read
+// every status row at a million).
 func (s *Server) profileView(ctx context.Context, a *store.Account) (*accountView, error) {
 	v := s.accountView(a)
 	var err error
-	if v.StatusesCount, err = s.st.CountStatuses(ctx, a.ID, pageVisibilities...); err != nil {
+	if v.StatusesCount, err = s.st.CountLocalStatuses(ctx, pageVisibilities...); err != nil {
 		return nil, err
 	}
 	if v.FollowersCount, err = s.st.CountFollowers(ctx, a.ID); err != nil {
