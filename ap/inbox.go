@@ -385,16 +385,7 @@ func (l *refetchLimiter) allow(keyID string, now time.Time) bool {
 	if t, ok := l.last[keyID]; ok && now.Sub(t) < keyRefetchInterval {
 		return false
 	}
-	if len(l.last) > 1000 {
-		for k, t := range l.last {
-			if now.Sub(t) >= keyRefetchInterval {
-				delete(l.last, k)
-			}
-		}
-		if len(l.last) > 1000 { // a flood of distinct keys: memory first
-			clear(l.last)
-		}
-	}
+	makeRoom(l.last, 1000, func(t time.Time) bool { return now.Sub(t) >= keyRefetchInterval })
 	l.last[keyID] = now
 	return true
 }

@@ -51,16 +51,24 @@ func (c *keyCache) put(keyID string, acct *store.Account, key crypto.PublicKey, 
 	if c.m == nil {
 		c.m = map[string]cachedKey{}
 	}
-	if len(c.m) >= keyCacheMax {
-		for k, e := range c.m {
-			if now.Sub(e.at) > keyCacheTTL {
-				delete(c.m, k)
-			}
-		}
-		if len(c.m) >= keyCacheMax {
-			clear(c.m)
-		}
-	}
+	makeRoom(c.m, keyCacheMax-1, func(e cachedKey) bool { return now.Sub(e.at) > keyCacheTTL })
 	a := *acct
 	c.m[keyID] = cachedKey{acct: &a, key: key, at: now}
+}
+
+// makeRoom keeps a bounded map bounded before an insertion: over max
+// entries, it drops the stale ones, and if that is not enough (a flood of
+// distinct keys) all of them: memory first.
+func makeRoom[K comparable, V any](m map[K]V, max int, stale func(V) bool) {
+	if len(m) <= max {
+		return
+	}
+	for k, v := range m {
+		if stale(v) {
+			delete(m, k)
+		}
+	}
+	if len(m) > max {
+		clear(m)
+	}
 }
