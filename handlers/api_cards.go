@@ -106,6 +106,9 @@ func cardLinkScan(content string) (link string, ok bool) {
 			if end < 0 {
 				return "", false
 			}
+			if !entitiesClosed(s[:end]) {
+				return "", false
+			}
 			val := html.UnescapeString(s[:end])
 			s = s[end+1:]
 			if s != "" && s[0] != ' ' && s[0] != '>' {
@@ -158,24 +161,29 @@ func plainTags(h string) bool {
 	if strings.ContainsAny(h, "\x00\r") {
 		return false // the tokenizer rewrites these
 	}
+	return markup.WalkTags(h, func(string) {}, func(tag string) bool {
+		return tag != "" && (tag[0] == '/' || 'a' <= tag[0] && tag[0] <= 'z') &&
+			!strings.ContainsAny(tag, "<'") && strings.Count(tag, `"`)%2 == 0
+	})
+}
+
+// entitiesClosed reports whether every "&" in an attribute value starts a
+// reference ended by ";", as the sanitiser writes them; the tokenizer
+// reads an unterminated one in a value differently from text.
+func entitiesClosed(v string) bool {
 	for {
-		i := strings.IndexByte(h, '<')
+		i := strings.IndexByte(v, '&')
 		if i < 0 {
 			return true
 		}
-		h = h[i+1:]
-		if h == "" || !(h[0] == '/' || 'a' <= h[0] && h[0] <= 'z') {
+		v = v[i+1:]
+		j := strings.IndexFunc(v, func(r rune) bool {
+			return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '#')
+		})
+		if j <= 0 || v[j] != ';' {
 			return false
 		}
-		j := strings.IndexByte(h, '>')
-		if j < 0 {
-			return false
-		}
-		tag := h[:j]
-		if strings.ContainsAny(tag, "<'") || strings.Count(tag, `"`)%2 != 0 {
-			return false
-		}
-		h = h[j+1:]
+		v = v[j+1:]
 	}
 }
 
